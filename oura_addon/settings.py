@@ -1,0 +1,213 @@
+"""One immutable Settings object, built from options.json and the environment.
+
+Bad input never raises: every problem becomes a plain sentence in ``Settings.problems`` so
+the panel can show what to fix while the add-on keeps running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_OURA_API_URL = "https://api.ouraring.com"
+DEFAULT_OURA_AUTH_URL = "https://cloud.ouraring.com"
+# Apps registered on Oura's newer developer portal must use this token URL.
+DEFAULT_OURA_FALLBACK_TOKEN_URL = "https://moi.ouraring.com/oauth/v2/ext/oauth-token"
+INGRESS_PROXY_ADDRESS = "172.30.32.2"
+
+POLL_INTERVAL_RANGE = (1, 1440)
+HISTORY_DAYS_RANGE = (1, 730)
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("/data")
+    host: str = "0.0.0.0"
+    port: int = 8099
+    trusted_clients: tuple[str, ...] = (INGRESS_PROXY_ADDRESS,)
+    supervisor_url: str = "http://supervisor"
+    supervisor_token: str | None = field(default=None, repr=False)
+    ha_api_url: str = "http://supervisor/core/api"
+    ha_ws_url: str = "ws://supervisor/core/websocket"
+    oura_api_url: str = DEFAULT_OURA_API_URL
+    oura_auth_url: str = DEFAULT_OURA_AUTH_URL
+    oura_token_url: str = DEFAULT_OURA_API_URL + "/oauth/token"
+    oura_fallback_token_url: str = DEFAULT_OURA_FALLBACK_TOKEN_URL
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    poll_interval_minutes: int = 10
+    history_days: int = 90
+    log_level: str = "info"
+    demo: bool = False
+    problems: tuple[str, ...] = ()
+
+    @property
+    def options_path(self) -> Path:
+        return self.data_dir / "options.json"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never reach a log line or a page."""
+        return tuple(s for s in (self.client_secret, self.supervisor_token) if s)
+
+
+def _url(value: str, name: str, problems: list[str], fallback: str) -> str:
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
+        problems.append(f"{name} must be an http(s) or ws(s) URL, got {value!r}; using {fallback}.")
+        return fallback
+    return value
+
+
+def _int_option(
+    options: Mapping[str, object],
+    key: str,
+    default: int,
+    bounds: tuple[int, int],
+    problems: list[str],
+) -> int:
+    raw = options.get(key, default)
+    if raw is None:
+        return default
+    low, high = bounds
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        problems.append(
+            f"Option {key} must be a whole number from {low} to {high}; using {default}."
+        )
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(
+            f"Option {key} must be a whole number from {low} to {high}; using {default}."
+        )
+        return default
+    if not low <= value <= high:
+        problems.append(f"Option {key}={value} is outside {low}..{high}; using {default}.")
+        return default
+    return value
+
+
+def _str_option(options: Mapping[str, object], key: str, problems: list[str]) -> str | None:
+    raw = options.get(key)
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        problems.append(f"Option {key} must be text; ignoring it.")
+        return None
+    return raw.strip() or None
+
+
+def read_options(path: Path) -> tuple[dict[str, object], list[str]]:
+    """Read the Supervisor's options.json; a missing or broken file yields {} and a problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, [f"No options file at {path}; using defaults."]
+    except OSError as err:
+        return {}, [f"Cannot read {path}: {err.strerror}; using defaults."]
+    try:
+        options = json.loads(text)
+    except ValueError as err:
+        return {}, [f"{path} is not valid JSON ({err.msg} at line {err.lineno}); using defaults."]
+    if not isinstance(options, dict):
+        return {}, [f"{path} must hold a JSON object; using defaults."]
+    return options, []
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the add-on's settings from the environment and ``$OURA_ADDON_DATA/options.json``."""
+    env = os.environ if environ is None else environ
+    problems: list[str] = []
+    defaults = Settings()
+
+    data_dir = Path(env.get("OURA_ADDON_DATA") or defaults.data_dir)
+    options, option_problems = read_options(data_dir / "options.json")
+    problems += option_problems
+
+    port_text = env.get("OURA_ADDON_PORT", str(defaults.port))
+    try:
+        port = int(port_text)
+        if not 0 <= port <= 65535:
+            raise ValueError
+    except ValueError:
+        problems.append(f"OURA_ADDON_PORT={port_text!r} is not a port number; using 8099.")
+        port = defaults.port
+
+    trusted = tuple(
+        a.strip()
+        for a in env.get("OURA_ADDON_TRUSTED_CLIENTS", INGRESS_PROXY_ADDRESS).split(",")
+        if a.strip()
+    )
+
+    supervisor_url = _url(
+        env.get("SUPERVISOR_URL", defaults.supervisor_url),
+        "SUPERVISOR_URL",
+        problems,
+        defaults.supervisor_url,
+    )
+    ha_api_url = _url(
+        env.get("HA_API_URL") or f"{supervisor_url}/core/api",
+        "HA_API_URL",
+        problems,
+        f"{supervisor_url}/core/api",
+    )
+    ha_ws_url = _url(
+        env.get("HA_WS_URL", defaults.ha_ws_url), "HA_WS_URL", problems, defaults.ha_ws_url
+    )
+    oura_api_url = _url(
+        env.get("OURA_API_URL", DEFAULT_OURA_API_URL),
+        "OURA_API_URL",
+        problems,
+        DEFAULT_OURA_API_URL,
+    )
+    oura_auth_url = _url(
+        env.get("OURA_AUTH_URL", DEFAULT_OURA_AUTH_URL),
+        "OURA_AUTH_URL",
+        problems,
+        DEFAULT_OURA_AUTH_URL,
+    )
+    # Pointing the API elsewhere (tests, demo) moves the fallback token URL along with it,
+    # so nothing outside that host is ever called.
+    fallback_default = (
+        DEFAULT_OURA_FALLBACK_TOKEN_URL
+        if oura_api_url == DEFAULT_OURA_API_URL
+        else f"{oura_api_url}/oauth/v2/ext/oauth-token"
+    )
+
+    log_level = _str_option(options, "log_level", problems) or "info"
+    if log_level not in LOG_LEVELS:
+        problems.append(f"Option log_level must be one of {', '.join(LOG_LEVELS)}; using info.")
+        log_level = "info"
+
+    return Settings(
+        data_dir=data_dir,
+        host=env.get("OURA_ADDON_HOST", defaults.host),
+        port=port,
+        trusted_clients=trusted,
+        supervisor_url=supervisor_url,
+        supervisor_token=env.get("SUPERVISOR_TOKEN") or None,
+        ha_api_url=ha_api_url,
+        ha_ws_url=ha_ws_url,
+        oura_api_url=oura_api_url,
+        oura_auth_url=oura_auth_url,
+        oura_token_url=env.get("OURA_TOKEN_URL") or f"{oura_api_url}/oauth/token",
+        oura_fallback_token_url=env.get("OURA_FALLBACK_TOKEN_URL") or fallback_default,
+        client_id=_str_option(options, "client_id", problems),
+        client_secret=_str_option(options, "client_secret", problems),
+        poll_interval_minutes=_int_option(
+            options, "poll_interval", defaults.poll_interval_minutes, POLL_INTERVAL_RANGE, problems
+        ),
+        history_days=_int_option(
+            options, "history_days", defaults.history_days, HISTORY_DAYS_RANGE, problems
+        ),
+        log_level=log_level,
+        demo=env.get("OURA_ADDON_DEMO", "") in ("1", "true", "yes"),
+        problems=tuple(problems),
+    )
