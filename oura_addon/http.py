@@ -47,7 +47,10 @@ class RetryPolicy:
     max_retry_after: float = 300.0
     timeout: float | tuple[float, float] = (5.0, 30.0)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-    jitter: Callable[[float], float] = field(default=lambda cap: random.uniform(0, cap), repr=False)
+    jitter: Callable[[float], float] = field(
+        default=lambda cap: random.uniform(0, cap),  # noqa: S311 - jitter, not crypto
+        repr=False,
+    )
 
     def backoff(self, attempt: int) -> float:
         return self.jitter(min(self.backoff_max, self.backoff_base * 2**attempt))
