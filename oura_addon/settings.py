@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 DEFAULT_OURA_API_URL = "https://api.ouraring.com"
 DEFAULT_OURA_AUTH_URL = "https://cloud.ouraring.com"
 # Apps registered on Oura's newer developer portal must use this token URL.
-DEFAULT_OURA_FALLBACK_TOKEN_URL = "https://moi.ouraring.com/oauth/v2/ext/oauth-token"  # noqa: S105
+DEFAULT_OURA_FALLBACK_TOKEN_URL = "https://moi.ouraring.com/oauth/v2/ext/oauth-token"
 INGRESS_PROXY_ADDRESS = "172.30.32.2"
 
 POLL_INTERVAL_RANGE = (1, 1440)
