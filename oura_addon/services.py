@@ -1,0 +1,86 @@
+"""What the panel needs from the rest of the add-on, as small interfaces.
+
+The web layer gets a ``Services`` bundle passed to ``create_app``; tests build it with fakes
+or real parts at will, and nothing in ``oura_addon.web`` reaches for a global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol
+
+from .states import EntityState
+
+if TYPE_CHECKING:
+    from .accounts import AccountStore
+    from .app_credentials import AppCredentialsStore
+    from .logs import SecretRedactor
+    from .oura.client import OuraClient
+    from .oura.oauth import OAuthClient
+    from .settings import Settings
+
+# Metrics the dashboard charts, in this order: (key, label, unit).
+TREND_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("sleep_score", "Sleep score", ""),
+    ("readiness_score", "Readiness score", ""),
+    ("activity_score", "Activity score", ""),
+    ("average_hrv", "HRV", "ms"),
+    ("lowest_heart_rate", "Resting heart rate", "bpm"),
+)
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """Everything the panel shows about one account's syncing, without any secret."""
+
+    name: str
+    entity_prefix: str
+    last_sync: datetime | None = None
+    next_sync: datetime | None = None
+    syncing: bool = False
+    last_error: str | None = None  # plain words with the action to take
+    endpoint_errors: Mapping[str, str] = field(default_factory=dict)
+    states: tuple[EntityState, ...] = ()  # what is (to be) published in Home Assistant
+    # TREND_METRICS key -> (day, value) oldest first, up to 30 days.
+    history: Mapping[str, tuple[tuple[date, float | None], ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AddonSnapshot:
+    home_assistant: str  # "connected", "unreachable: <why>", "not configured (demo)"
+    home_assistant_url: str
+    last_publish: datetime | None = None
+
+
+class SyncControl(Protocol):
+    """The scheduler, as the panel sees it."""
+
+    def sync_now(self, account: str | None = None) -> None:
+        """Run a cycle at once (for one account or all), without waiting for it."""
+
+    def account_snapshot(self, account: str) -> AccountSnapshot: ...
+
+    def addon_snapshot(self) -> AddonSnapshot: ...
+
+    def account_connected(self, account: str) -> None:
+        """Tokens were just stored: dismiss the reconnect notification, sync at once."""
+
+    def account_removed(self, account: str, entity_prefix: str) -> None:
+        """Delete the account's entities from Home Assistant and forget its data."""
+
+
+class OuraClientFactory(Protocol):
+    def __call__(self, account: str) -> OuraClient: ...
+
+
+@dataclass
+class Services:
+    settings: Settings
+    accounts: AccountStore
+    credentials: AppCredentialsStore
+    oauth: OAuthClient
+    oura_client: OuraClientFactory
+    sync: SyncControl
+    redactor: SecretRedactor
