@@ -1,0 +1,128 @@
+"""Wiring: build every part from one Settings object and run the panel and the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import waitress
+
+from . import __version__
+from .accounts import AccountStore
+from .app_credentials import AppCredentialsStore
+from .clients import OuraClients
+from .history import HistoryStore
+from .homeassistant import HomeAssistantClient, Publisher
+from .http import new_session
+from .logs import SecretRedactor, configure_logging
+from .oura.oauth import OAuthClient
+from .scheduler import Scheduler
+from .services import Services
+from .settings import Settings, load_settings
+from .web import create_app
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class Addon:
+    settings: Settings
+    services: Services
+    scheduler: Scheduler
+
+
+def panel_url(settings: Settings) -> str:
+    """Where the reconnect notification sends the user: the add-on's ingress panel."""
+    if not settings.supervisor_token:
+        return "/hassio/dashboard"
+    try:
+        session = new_session(f"oura-addon/{__version__}")
+        response = session.get(
+            f"{settings.supervisor_url}/addons/self/info",
+            headers={"Authorization": f"Bearer {settings.supervisor_token}"},
+            timeout=5,
+        )
+        slug = response.json().get("data", {}).get("slug") if response.ok else None
+    except (OSError, ValueError):
+        slug = None
+    return f"/hassio/ingress/{slug}" if isinstance(slug, str) and slug else "/hassio/dashboard"
+
+
+def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool = True) -> Addon:
+    redactor.add(*settings.secrets)
+    accounts = AccountStore(settings.data_dir, on_secret=redactor.add)
+    credentials = AppCredentialsStore(
+        settings.data_dir, settings.client_id, settings.client_secret, on_secret=redactor.add
+    )
+    oauth = OAuthClient.from_settings(settings, memory_path=settings.data_dir / "token_urls.json")
+    clients = OuraClients(settings.oura_api_url, accounts, credentials, oauth)
+    ha = HomeAssistantClient.from_settings(settings) if publish else None
+    publisher = Publisher(ha, settings.data_dir / "published.json") if ha else None
+    scheduler = Scheduler(
+        settings=settings,
+        accounts=accounts,
+        oura_client=clients,
+        history=HistoryStore(settings.data_dir),
+        ha=ha,
+        publisher=publisher,
+        panel_url=panel_url(settings) if publish else "/hassio/dashboard",
+    )
+    services = Services(
+        settings=settings,
+        accounts=accounts,
+        credentials=credentials,
+        oauth=oauth,
+        oura_client=clients,
+        sync=scheduler,
+        redactor=redactor,
+    )
+    return Addon(settings, services, scheduler)
+
+
+def serve(addon: Addon, ready: threading.Event | None = None) -> None:
+    """Serve the panel until SIGTERM/SIGINT, then stop the scheduler within a few seconds."""
+    settings = addon.settings
+    app = create_app(settings, addon.services)
+    server = waitress.create_server(
+        app, host=settings.host, port=settings.port, threads=6, ident="oura-addon"
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        _LOGGER.info("Stopping (signal %d)", signum)
+        stop.set()
+        server.close()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    addon.scheduler.start()
+    _LOGGER.info(
+        "Oura add-on %s: panel on http://%s:%s",
+        __version__,
+        settings.host,
+        server.effective_port,
+    )
+    if ready is not None:
+        ready.set()
+    try:
+        server.run()
+    except OSError:
+        if not stop.is_set():  # closing the server mid-select raises; anything else is real
+            raise
+    finally:
+        addon.scheduler.stop(timeout=4)
+        server.close()
+    _LOGGER.info("Stopped")
+
+
+def main(environ: Mapping[str, str] | None = None) -> None:
+    settings = load_settings(environ)
+    redactor = SecretRedactor(settings.secrets)
+    configure_logging(settings.log_level, redactor)
+    for problem in settings.problems:
+        _LOGGER.warning("Configuration: %s", problem)
+    serve(build_addon(settings, redactor))

@@ -1,0 +1,97 @@
+"""``python -m oura_addon.demo``: the whole add-on on this machine, with no Oura account.
+
+Starts the built-in Oura simulator as the add-on's Oura cloud (a few simulated users with
+months of data), then the add-on itself with its panel on http://127.0.0.1:8099. Click
+Connect, approve on the simulated consent page, and the dashboard fills with data. With
+``--ha-url`` and ``--ha-token`` (or HA_API_URL and SUPERVISOR_TOKEN) the sensors are pushed
+into that Home Assistant; otherwise the panel says where they would have gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+
+from .app import build_addon, serve
+from .logs import SecretRedactor, configure_logging
+from .settings import load_settings
+from .simulator import SimulatorConfig, SimulatorServer, create_simulator
+
+DEMO_CLIENT_ID = "demo-client"
+DEMO_CLIENT_SECRET = "demo-secret"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m oura_addon.demo", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="panel address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8099, help="panel port (default 8099)")
+    parser.add_argument("--data", type=Path, default=Path("demo-data"), help="data directory")
+    parser.add_argument("--simulator-port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--users", type=int, default=3, help="simulated Oura users")
+    parser.add_argument("--days", type=int, default=120, help="days of simulated history")
+    parser.add_argument("--poll-interval", type=int, default=5, help="minutes between syncs")
+    parser.add_argument("--ha-url", default=os.environ.get("HA_API_URL"), help="HA core API URL")
+    parser.add_argument("--ha-token", default=os.environ.get("SUPERVISOR_TOKEN"), help="HA token")
+    return parser.parse_args(argv)
+
+
+def demo_environment(args: argparse.Namespace, simulator_url: str) -> dict[str, str]:
+    env = {
+        "OURA_ADDON_DATA": str(args.data.resolve()),
+        "OURA_ADDON_HOST": args.host,
+        "OURA_ADDON_PORT": str(args.port),
+        "OURA_ADDON_TRUSTED_CLIENTS": "127.0.0.1,::1",
+        "OURA_API_URL": simulator_url,
+        "OURA_AUTH_URL": simulator_url,
+        "OURA_ADDON_DEMO": "1",
+    }
+    if args.ha_url:
+        env["HA_API_URL"] = args.ha_url
+    if args.ha_token:
+        env["SUPERVISOR_TOKEN"] = args.ha_token
+    return env
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    args.data.mkdir(parents=True, exist_ok=True)
+    options = {
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": DEMO_CLIENT_SECRET,
+        "poll_interval": args.poll_interval,
+        "history_days": min(args.days, 90),
+        "log_level": "info",
+    }
+    (args.data / "options.json").write_text(json.dumps(options, indent=2))
+
+    simulator = create_simulator(
+        SimulatorConfig(
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            days=args.days,
+            users=args.users,
+        )
+    )
+    with SimulatorServer(simulator, port=args.simulator_port) as oura:
+        settings = load_settings(demo_environment(args, oura.url))
+        redactor = SecretRedactor(settings.secrets)
+        configure_logging(settings.log_level, redactor)
+        log = logging.getLogger("oura_addon.demo")
+        log.info("Oura simulator (%d users, %d days) at %s", args.users, args.days, oura.url)
+        publish = bool(args.ha_url and args.ha_token)
+        if publish:
+            log.info("Publishing sensors to Home Assistant at %s", settings.ha_api_url)
+        else:
+            log.info(
+                "No Home Assistant given (--ha-url/--ha-token): states would be sent to %s",
+                settings.ha_api_url,
+            )
+        log.info("Open http://%s:%d and click Connect", args.host, args.port)
+        serve(build_addon(settings, redactor, publish=publish))
+
+
+if __name__ == "__main__":
+    main()

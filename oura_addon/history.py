@@ -1,0 +1,94 @@
+"""The 30-day trends the dashboard charts, kept per account in /data/history/<name>.json.
+
+``daily_metrics`` is pure: records in, ``{metric: {day: value}}`` out. ``HistoryStore``
+merges each cycle's values into what earlier cycles saw, so a short sync window still
+yields a month of points.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import storage
+
+_LOGGER = logging.getLogger(__name__)
+
+TREND_DAYS = 30
+
+# metric -> (endpoint, field); sleep metrics come from the night's long_sleep document.
+_DAILY_FIELDS: Mapping[str, tuple[str, str]] = {
+    "sleep_score": ("daily_sleep", "score"),
+    "readiness_score": ("daily_readiness", "score"),
+    "activity_score": ("daily_activity", "score"),
+    "average_hrv": ("sleep", "average_hrv"),
+    "lowest_heart_rate": ("sleep", "lowest_heart_rate"),
+}
+
+
+def daily_metrics(records: Mapping[str, Sequence[Any]]) -> dict[str, dict[str, float]]:
+    """Per metric, the value of each day present in ``records`` (ISO day -> value)."""
+    metrics: dict[str, dict[str, float]] = {}
+    for metric, (endpoint, field) in _DAILY_FIELDS.items():
+        values: dict[str, float] = {}
+        for record in records.get(endpoint, ()):
+            if endpoint == "sleep" and getattr(record, "type", None) != "long_sleep":
+                continue
+            day = getattr(record, "day", None)
+            value = getattr(record, field, None)
+            if isinstance(day, date) and isinstance(value, int | float):
+                values[day.isoformat()] = float(value)
+        metrics[metric] = values
+    return metrics
+
+
+def trend_series(
+    stored: Mapping[str, Mapping[str, float]], metric: str, today: date, days: int = TREND_DAYS
+) -> tuple[tuple[date, float | None], ...]:
+    """The last ``days`` days ending ``today``, oldest first, None where Oura had nothing."""
+    values = stored.get(metric, {})
+    start = today - timedelta(days=days - 1)
+    return tuple(
+        (day, values.get(day.isoformat()))
+        for day in (start + timedelta(days=i) for i in range(days))
+    )
+
+
+class HistoryStore:
+    def __init__(self, data_dir: Path) -> None:
+        self._dir = data_dir / "history"
+        self._lock = threading.Lock()
+
+    def _path(self, account: str) -> Path:
+        return self._dir / f"{account}.json"
+
+    def load(self, account: str) -> dict[str, dict[str, float]]:
+        try:
+            data = storage.read_json(self._path(account))
+        except storage.CorruptFileError:
+            _LOGGER.warning("Trend history of %s was unreadable; starting it again", account)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def merge(
+        self, account: str, fresh: Mapping[str, Mapping[str, float]], today: date
+    ) -> dict[str, dict[str, float]]:
+        """Add this cycle's values, drop days older than the trend window, persist."""
+        oldest = (today - timedelta(days=TREND_DAYS * 2)).isoformat()
+        with self._lock:
+            merged = self.load(account)
+            for metric, values in fresh.items():
+                days = {**merged.get(metric, {}), **values}
+                merged[metric] = {d: v for d, v in sorted(days.items()) if d >= oldest}
+            storage.write_json(self._path(account), merged)
+        return merged
+
+    def has_history(self, account: str) -> bool:
+        return self._path(account).exists()
+
+    def delete(self, account: str) -> None:
+        storage.delete_with_backup(self._path(account))
