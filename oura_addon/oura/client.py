@@ -1,0 +1,320 @@
+"""Oura API v2 data client: windows, pagination, typed records, typed errors.
+
+One ``OuraClient`` per account (it owns the account's session). Transient failures are
+retried by the shared ``RetryPolicy``; a 401 earns exactly one forced token refresh and one
+retry. Logs name endpoints and statuses only, never a URL with a token or any credential.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, Protocol
+
+import requests
+
+from .. import __version__
+from ..http import RetryPolicy, new_session
+from .endpoints import ENDPOINTS_BY_NAME, Endpoint, Window
+from .errors import (
+    AccessDenied,
+    ApiUnavailable,
+    BadResponse,
+    InvalidRequest,
+    NotFound,
+    OuraApiError,
+    RateLimited,
+    Unauthorized,
+)
+from .models import PersonalInfo, parse_record
+
+__all__ = [
+    "AccessDenied",
+    "ApiUnavailable",
+    "BadResponse",
+    "InvalidRequest",
+    "NotFound",
+    "OuraApiError",
+    "OuraClient",
+    "RateLimited",
+    "SyncResult",
+    "TokenProvider",
+    "Unauthorized",
+    "query_for",
+    "sync_query",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+USER_AGENT = f"oura-ha-addon/{__version__}"
+# A runaway next_token chain must end; Oura pages are large, so this is far beyond real use.
+MAX_PAGES = 500
+# Endpoints whose newest sample is all the add-on shows: one tiny request instead of a window.
+LATEST_ONLY = frozenset({"ring_battery_level"})
+
+
+class TokenProvider(Protocol):
+    def access_token(self, force_refresh: bool = False) -> str:
+        """A valid access token; with ``force_refresh`` a newly refreshed one."""
+        ...
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    records: dict[str, list[Any]] = field(default_factory=dict)
+    errors: dict[str, OuraApiError] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
+
+
+def _as_datetime(value: date | datetime, tz: tzinfo) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    return datetime.combine(value, time.min, tzinfo=tz)
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def query_for(
+    endpoint: Endpoint,
+    start: date | datetime | None,
+    end: date | datetime | None,
+    *,
+    latest: bool = False,
+    tz: tzinfo = UTC,
+) -> dict[str, str]:
+    """Query parameters for ``endpoint`` over [start, end] (as given; no margin added)."""
+    params: dict[str, str] = {}
+    if endpoint.window is Window.DATE:
+        if start is not None:
+            params["start_date"] = _as_date(start).isoformat()
+        if end is not None:
+            params["end_date"] = _as_date(end).isoformat()
+    elif endpoint.window is Window.DATETIME:
+        if latest:
+            params["latest"] = "true"
+        else:
+            if start is not None:
+                params["start_datetime"] = _as_datetime(start, tz).isoformat()
+            if end is not None:
+                params["end_datetime"] = _as_datetime(end, tz).isoformat()
+    return params
+
+
+def sync_query(endpoint: Endpoint, start: date, end: date, tz: tzinfo = UTC) -> dict[str, str]:
+    """The query a sync of the days [start, end] sends for ``endpoint``.
+
+    Date endpoints get a day of margin on both sides (Oura's end bound has been seen both
+    inclusive and exclusive); the records are then selected by day. Datetime endpoints get
+    [start 00:00, end+1 00:00) in ``tz``, the user's day boundaries.
+    """
+    if endpoint.name in LATEST_ONLY:
+        return query_for(endpoint, None, None, latest=True)
+    if endpoint.window is Window.DATE:
+        return query_for(endpoint, start - timedelta(days=1), end + timedelta(days=1))
+    if endpoint.window is Window.DATETIME:
+        return query_for(endpoint, start, end + timedelta(days=1), tz=tz)
+    return {}
+
+
+def within_days(record: Any, start: date, end: date) -> bool:
+    """Whether a record belongs to the days [start, end]; undated records are kept."""
+    first = getattr(record, "start_day", None)
+    if first is not None:
+        last = getattr(record, "end_day", None)
+        # A period without an end day is still going on.
+        return first <= end and (last is None or last >= start)
+    day = getattr(record, "day", None)
+    if isinstance(day, date):
+        return start <= day <= end
+    return True
+
+
+def _detail(response: requests.Response) -> str:
+    """A short, safe description from an error body (``detail`` string or 422 list)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):
+        return detail[:200]
+    if isinstance(detail, list):
+        messages = [
+            str(item.get("msg"))
+            for item in detail
+            if isinstance(item, dict) and isinstance(item.get("msg"), str)
+        ]
+        return "; ".join(messages)[:200]
+    return ""
+
+
+def error_for(response: requests.Response, endpoint: str) -> OuraApiError:
+    """The typed error for a non-200 answer (401 is handled by the caller's retry)."""
+    status = response.status_code
+    if status == 401:
+        return Unauthorized(endpoint)
+    if status == 403:
+        return AccessDenied(endpoint)
+    if status == 404:
+        return NotFound(endpoint)
+    if status == 429:
+        retry_after = response.headers.get("Retry-After")
+        try:
+            seconds = float(retry_after) if retry_after is not None else None
+        except ValueError:
+            seconds = None
+        return RateLimited(endpoint, seconds)
+    if status in (400, 422):
+        return InvalidRequest(endpoint, _detail(response))
+    if status >= 500:
+        return ApiUnavailable(endpoint, f"HTTP {status}")
+    return BadResponse(endpoint, f"unexpected HTTP {status}")
+
+
+def _json_object(response: requests.Response, endpoint: str) -> dict[str, Any]:
+    content_type = response.headers.get("Content-Type", "")
+    if "json" not in content_type.lower():
+        raise BadResponse(endpoint, "not a JSON answer")
+    try:
+        body = response.json()
+    except ValueError:
+        raise BadResponse(endpoint, "invalid JSON") from None
+    if not isinstance(body, dict):
+        raise BadResponse(endpoint, "not a JSON object")
+    return body
+
+
+class OuraClient:
+    def __init__(
+        self,
+        base_url: str,
+        token_provider: TokenProvider,
+        session: requests.Session | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._tokens = token_provider
+        self._session = session or new_session(USER_AGENT)
+        self._policy = policy or RetryPolicy()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _send(self, endpoint: str, path: str, params: dict[str, str], token: str):
+        try:
+            return self._policy.send(
+                self._session,
+                "GET",
+                f"{self.base_url}{path}",
+                label=endpoint,
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        except requests.RequestException as err:
+            _LOGGER.info("Oura %s: no answer (%s)", endpoint, type(err).__name__)
+            raise ApiUnavailable(endpoint, "no answer") from None
+
+    def _get(self, endpoint: str, path: str, params: dict[str, str]) -> dict[str, Any]:
+        """GET one page as a JSON object; one forced refresh and retry on a 401."""
+        # Token provider errors (OAuthError: reconnect / sign-in unavailable) propagate:
+        # without a token no endpoint can succeed.
+        response = self._send(endpoint, path, params, self._tokens.access_token())
+        if response.status_code == 401:
+            response.close()
+            _LOGGER.info("Oura %s answered 401; refreshing the token once", endpoint)
+            token = self._tokens.access_token(force_refresh=True)
+            response = self._send(endpoint, path, params, token)
+        _LOGGER.debug("Oura %s answered %s", endpoint, response.status_code)
+        if response.status_code != 200:
+            raise error_for(response, endpoint)
+        return _json_object(response, endpoint)
+
+    def fetch(
+        self,
+        endpoint_name: str,
+        start: date | datetime | None = None,
+        end: date | datetime | None = None,
+        *,
+        latest: bool = False,
+        tz: tzinfo = UTC,
+    ) -> list[Any]:
+        """Every record of ``endpoint_name`` in the window, following ``next_token``."""
+        endpoint = ENDPOINTS_BY_NAME[endpoint_name]
+        params = query_for(endpoint, start, end, latest=latest, tz=tz)
+        return self._fetch(endpoint, params)
+
+    def _fetch(self, endpoint: Endpoint, params: dict[str, str]) -> list[Any]:
+        name = endpoint.name
+        if endpoint.window is Window.SINGLE:
+            return [parse_record(endpoint.record, self._get(name, endpoint.path, params))]
+        records: list[Any] = []
+        seen_tokens: set[str] = set()
+        page_params = dict(params)
+        for _page in range(MAX_PAGES):
+            body = self._get(name, endpoint.path, page_params)
+            documents = body.get("data")
+            if not isinstance(documents, list):
+                raise BadResponse(name, "no data list")
+            records += self._parse_documents(endpoint, documents)
+            next_token = body.get("next_token")
+            if not isinstance(next_token, str) or not next_token:
+                return records
+            if next_token in seen_tokens:
+                _LOGGER.warning("Oura %s repeated a page token; stopping there", name)
+                return records
+            seen_tokens.add(next_token)
+            page_params = {**params, "next_token": next_token}
+        _LOGGER.warning("Oura %s has more than %d pages; stopping there", name, MAX_PAGES)
+        return records
+
+    @staticmethod
+    def _parse_documents(endpoint: Endpoint, documents: list[Any]) -> list[Any]:
+        records = []
+        for index, document in enumerate(documents):
+            try:
+                records.append(parse_record(endpoint.record, document))
+            except (TypeError, ValueError) as err:
+                _LOGGER.debug("Skipping malformed %s document #%d: %s", endpoint.name, index, err)
+        return records
+
+    def personal_info(self) -> PersonalInfo:
+        endpoint = ENDPOINTS_BY_NAME["personal_info"]
+        return parse_record(PersonalInfo, self._get(endpoint.name, endpoint.path, {}))
+
+    def sync(
+        self,
+        endpoints: Iterable[Endpoint],
+        start: date,
+        end: date,
+        granted: Callable[[str], bool] | None = None,
+        *,
+        tz: tzinfo = UTC,
+    ) -> SyncResult:
+        """Fetch every endpoint for the days [start, end], isolating failures per endpoint.
+
+        Raises ``Unauthorized`` (and lets the token provider's OAuth errors through): once
+        the account's authorization is gone no endpoint can succeed.
+        """
+        records_by_name: dict[str, list[Any]] = {}
+        errors: dict[str, OuraApiError] = {}
+        skipped: list[str] = []
+        for endpoint in endpoints:
+            if granted is not None and not granted(endpoint.scope):
+                skipped.append(endpoint.name)
+                continue
+            try:
+                records = self._fetch(endpoint, sync_query(endpoint, start, end, tz))
+            except Unauthorized:
+                raise
+            except OuraApiError as err:
+                _LOGGER.info("Oura %s failed: %s", endpoint.name, err.kind)
+                errors[endpoint.name] = err
+                continue
+            if endpoint.window is Window.DATE:
+                records = [r for r in records if within_days(r, start, end)]
+            records_by_name[endpoint.name] = records
+        return SyncResult(records=records_by_name, errors=errors, skipped=tuple(skipped))
