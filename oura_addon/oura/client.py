@@ -22,10 +22,13 @@ from .errors import (
     AccessDenied,
     ApiUnavailable,
     BadResponse,
+    InvalidGrant,
     InvalidRequest,
     NotFound,
+    OAuthError,
     OuraApiError,
     RateLimited,
+    TokenUnavailable,
     Unauthorized,
 )
 from .models import PersonalInfo, parse_record
@@ -41,6 +44,7 @@ __all__ = [
     "RateLimited",
     "SyncResult",
     "TokenProvider",
+    "TokenUnavailable",
     "Unauthorized",
     "query_for",
     "sync_query",
@@ -218,15 +222,25 @@ class OuraClient:
             _LOGGER.info("Oura %s: no answer (%s)", endpoint, type(err).__name__)
             raise ApiUnavailable(endpoint, "no answer") from None
 
+    def _token(self, endpoint: str, force_refresh: bool = False) -> str:
+        """Ask the provider; its OAuth failures become errors that end the sync.
+
+        Other exceptions (e.g. the account store's own "reconnect" error) pass unchanged.
+        """
+        try:
+            return self._tokens.access_token(force_refresh=force_refresh)
+        except InvalidGrant as err:
+            raise Unauthorized(endpoint, err.user_message) from err
+        except OAuthError as err:
+            raise TokenUnavailable(endpoint, err) from err
+
     def _get(self, endpoint: str, path: str, params: dict[str, str]) -> dict[str, Any]:
         """GET one page as a JSON object; one forced refresh and retry on a 401."""
-        # Token provider errors (OAuthError: reconnect / sign-in unavailable) propagate:
-        # without a token no endpoint can succeed.
-        response = self._send(endpoint, path, params, self._tokens.access_token())
+        response = self._send(endpoint, path, params, self._token(endpoint))
         if response.status_code == 401:
             response.close()
             _LOGGER.info("Oura %s answered 401; refreshing the token once", endpoint)
-            token = self._tokens.access_token(force_refresh=True)
+            token = self._token(endpoint, force_refresh=True)
             response = self._send(endpoint, path, params, token)
         _LOGGER.debug("Oura %s answered %s", endpoint, response.status_code)
         if response.status_code != 200:
@@ -296,8 +310,8 @@ class OuraClient:
     ) -> SyncResult:
         """Fetch every endpoint for the days [start, end], isolating failures per endpoint.
 
-        Raises ``Unauthorized`` (and lets the token provider's OAuth errors through): once
-        the account's authorization is gone no endpoint can succeed.
+        Raises ``Unauthorized`` and ``TokenUnavailable`` (and whatever else the token
+        provider raises): without a token no endpoint can succeed.
         """
         records_by_name: dict[str, list[Any]] = {}
         errors: dict[str, OuraApiError] = {}
@@ -308,7 +322,7 @@ class OuraClient:
                 continue
             try:
                 records = self._fetch(endpoint, sync_query(endpoint, start, end, tz))
-            except Unauthorized:
+            except (Unauthorized, TokenUnavailable):
                 raise
             except OuraApiError as err:
                 _LOGGER.info("Oura %s failed: %s", endpoint.name, err.kind)

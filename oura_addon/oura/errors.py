@@ -125,12 +125,26 @@ class Unauthorized(OuraApiError):
 
     kind = "unauthorized"
 
-    def __init__(self, endpoint: str = "") -> None:
+    def __init__(self, endpoint: str = "", user_message: str | None = None) -> None:
         super().__init__(
-            "Oura rejected this account's access token even after a refresh. Reconnect the "
-            "account in the panel.",
+            user_message
+            or "Oura rejected this account's access token even after a refresh. Reconnect "
+            "the account in the panel.",
             endpoint,
         )
+
+
+class TokenUnavailable(OuraApiError):
+    """No access token could be had (sign-in service down, app credentials refused).
+
+    Like ``Unauthorized`` it ends a sync: no endpoint can succeed without a token.
+    """
+
+    kind = "token_unavailable"
+
+    def __init__(self, endpoint: str, cause: OAuthError) -> None:
+        super().__init__(cause.user_message, endpoint, kind=cause.kind)
+        self.cause = cause
 
 
 class RateLimited(OuraApiError):
