@@ -162,7 +162,7 @@ class Scheduler:
         tokens = self._accounts.tokens(name)
         granted = tokens.grants if tokens is not None else None
         try:
-            records, errors = self._fetch(client, today, granted, name)
+            records, errors = self._fetch(client, today, tz, granted, name)
         except (AuthLost, Unauthorized) as err:
             self._auth_lost(name, prefix, _message(err))
             return
@@ -197,7 +197,7 @@ class Scheduler:
         if self._runtime_notified(name):
             self._dismiss(name, prefix)
 
-    def _fetch(self, client, today: date, granted, name: str) -> tuple[dict, dict]:
+    def _fetch(self, client, today: date, tz: tzinfo, granted, name: str) -> tuple[dict, dict]:
         """One request per endpoint (plus pages): the trend endpoints reach back
         ``history_days`` on an account's first sync, the rest only around today."""
         start = today - timedelta(days=WINDOW_MARGIN_DAYS)
@@ -214,7 +214,7 @@ class Scheduler:
         records: dict = {}
         errors: dict = {}
         for group, group_start in groups:
-            result = client.sync(group, group_start, end, granted=granted)
+            result = client.sync(group, group_start, end, granted=granted, tz=tz)
             records.update(result.records)
             errors.update(result.errors)
         return records, errors
