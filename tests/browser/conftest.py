@@ -1,0 +1,288 @@
+"""Fixtures for the real-browser tests: the Oura simulator, the add-on as a subprocess,
+the nginx ingress stand-in in front of it, and one headless Chromium per session.
+
+Scopes: one simulator, add-on and proxy per test module (fresh data dir each), one browser
+per session, one browser context per test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from .ingress import NGINX, IngressProxy, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Distinctive values so a leak into a page or a log line is unmistakable.
+CLIENT_ID = "browser-test-client"
+CLIENT_SECRET = "browser-test-secret-7f3a9c1e5d"
+SUPERVISOR_TOKEN = "test-supervisor-token"
+SIMULATED_DAYS = 35
+SIMULATED_USERS = 3
+DESKTOP = {"width": 1280, "height": 800}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _missing_tools() -> list[str]:
+    missing = [path for path in (CHROMIUM, NGINX) if not Path(path).exists()]
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright Python package")
+    return missing
+
+
+@pytest.fixture(scope="session", autouse=True)
+def browser_tools_present() -> None:
+    missing = _missing_tools()
+    if not missing:
+        return
+    reason = f"browser tests need {', '.join(missing)}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + " (CI=true: not skipping)")
+    pytest.skip(reason)
+
+
+# ----- the Oura simulator ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[Any]:
+    from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
+
+    app = create_simulator(
+        SimulatorConfig(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            days=SIMULATED_DAYS,
+            users=SIMULATED_USERS,
+        )
+    )
+    with SimulatorServer(app, port=0) as server:
+        yield server
+
+
+# ----- the add-on as a real subprocess -----------------------------------------------------
+
+
+@dataclass
+class AddonProcess:
+    """``python -m oura_addon`` on a free loopback port, its output captured to a file."""
+
+    data_dir: Path
+    log_path: Path
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    @property
+    def accounts_dir(self) -> Path:
+        return self.data_dir / "accounts"
+
+    def start(self, timeout: float = 30.0) -> AddonProcess:
+        env = {**self.env, "OURA_ADDON_PORT": str(self.port)}
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "oura_addon"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.data_dir.parent,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                requests.get(f"{self.url}/healthz", timeout=2)
+                return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        code = self.process.poll()
+        self.kill()
+        pytest.fail(
+            f"The add-on did not answer /healthz within {timeout:.0f} s "
+            f"(exit code {code}). Its output:\n{self.log_text}"
+        )
+
+    def stop(self, grace: float = 10.0) -> int | None:
+        """SIGTERM and wait; returns the exit code, or None if it had to be killed."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+def addon_environment(data_dir: Path, simulator_url: str, ha_api_url: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OURA_", "HA_", "SUPERVISOR"))
+    }
+    env.update(
+        OURA_ADDON_DATA=str(data_dir),
+        OURA_ADDON_HOST="127.0.0.1",
+        OURA_ADDON_TRUSTED_CLIENTS="127.0.0.1",
+        OURA_API_URL=simulator_url,
+        OURA_AUTH_URL=simulator_url,
+        HA_API_URL=ha_api_url,
+        HA_WS_URL=ha_api_url.replace("http", "ws", 1).removesuffix("/api") + "/api/websocket",
+        SUPERVISOR_URL="http://127.0.0.1:9",
+        SUPERVISOR_TOKEN=SUPERVISOR_TOKEN,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def addon_options() -> dict[str, Any]:
+    """options.json as the Supervisor would write it; a test module may override this."""
+    return {
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "poll_interval": 60,
+        "history_days": 30,
+        # Debug logging gives a leaked secret the most chances to show up in the log.
+        "log_level": "debug",
+    }
+
+
+@pytest.fixture(scope="module")
+def ha_api_url() -> str:
+    """Nothing listens on port 9: Home Assistant is unreachable unless a module overrides."""
+    return "http://127.0.0.1:9/api"
+
+
+@pytest.fixture(scope="module")
+def addon(
+    tmp_path_factory: pytest.TempPathFactory,
+    simulator: Any,
+    addon_options: dict[str, Any],
+    ha_api_url: str,
+) -> Iterator[AddonProcess]:
+    root = tmp_path_factory.mktemp("addon")
+    data_dir = root / "data"
+    data_dir.mkdir()
+    (data_dir / "options.json").write_text(json.dumps(addon_options))
+    process = AddonProcess(
+        data_dir=data_dir,
+        log_path=root / "addon.log",
+        env=addon_environment(data_dir, simulator.url, ha_api_url),
+    )
+    process.start()
+    try:
+        yield process
+    finally:
+        code = process.stop()
+        assert code is not None, (
+            f"The add-on did not exit within 10 s of SIGTERM. Its output:\n{process.log_text}"
+        )
+
+
+@pytest.fixture(scope="module")
+def ingress(addon: AddonProcess) -> Iterator[IngressProxy]:
+    with IngressProxy(addon.port) as proxy:
+        yield proxy
+
+
+# ----- the browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(15_000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    return context.new_page()
+
+
+class ServedDocuments:
+    """Every HTML and JSON body the browser received, to check that no secret was served."""
+
+    def __init__(self) -> None:
+        self.bodies: list[tuple[str, str]] = []
+        self.unreadable: list[str] = []
+
+    def record(self, response: Any) -> None:
+        content_type = response.headers.get("content-type", "")
+        if not any(kind in content_type for kind in ("html", "json", "javascript")):
+            return
+        if 300 <= response.status < 400:
+            return  # redirects have no body to read
+        try:
+            self.bodies.append((response.url, response.text()))
+        except Exception:
+            self.unreadable.append(response.url)
+
+    def containing(self, secret: str) -> list[str]:
+        return [url for url, body in self.bodies if secret in body]
+
+
+@pytest.fixture
+def served(context: Any) -> ServedDocuments:
+    documents = ServedDocuments()
+    context.on("response", documents.record)
+    return documents
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    path = ARTIFACTS / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
