@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .oura.tokens import AppCredentials
-from .storage import CorruptFileError, delete_with_backup, read_json, write_json
+from .storage import CorruptFileError, backup_path, delete_with_backup, read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +59,29 @@ class AppCredentialsStore:
 
     def _read_panel(self) -> tuple[AppCredentials | None, str | None]:
         """The panel-entered credentials and, when they cannot be used, why."""
-        try:
-            raw: Any = read_json(self._path, use_backup=True)
-        except (CorruptFileError, OSError) as err:
-            log.warning("app.json is unreadable (%s); ignoring it", type(err).__name__)
+        problems = []
+        for candidate in (self._path, backup_path(self._path)):
+            try:
+                raw: Any = read_json(candidate)
+            except (CorruptFileError, OSError) as err:
+                problems.append(f"{candidate.name}: {type(err).__name__}")
+                continue
+            if raw is None:
+                continue
+            client_id = _clean(raw.get("client_id")) if isinstance(raw, dict) else ""
+            secret = _clean(raw.get("client_secret")) if isinstance(raw, dict) else ""
+            if not client_id or not secret:
+                problems.append(f"{candidate.name}: lacks a client id or secret")
+                continue
+            if problems:
+                log.warning("%s; using the backup copy", "; ".join(problems))
+            if self._on_secret:
+                self._on_secret(secret)
+            return AppCredentials(client_id, secret), None
+        if problems:
+            log.warning("Stored client credentials are unusable: %s", "; ".join(problems))
             return None, UNREADABLE_MESSAGE
-        if raw is None:
-            return None, None
-        client_id = _clean(raw.get("client_id")) if isinstance(raw, dict) else ""
-        secret = _clean(raw.get("client_secret")) if isinstance(raw, dict) else ""
-        if not client_id or not secret:
-            log.warning("app.json lacks a client id or secret; ignoring it")
-            return None, UNREADABLE_MESSAGE
-        if self._on_secret:
-            self._on_secret(secret)
-        return AppCredentials(client_id, secret), None
+        return None, None
 
     def get(self) -> AppCredentials | None:
         """The credentials to use, or None when none are configured."""

@@ -1,0 +1,297 @@
+"""Access tokens: refreshed ahead of expiry, once per single-use refresh token, saved first."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from oura_addon import storage
+from oura_addon.accounts import (
+    CONNECTED,
+    NEEDS_RECONNECT,
+    NOT_CONNECTED_MESSAGE,
+    AccountStore,
+    AuthLost,
+)
+from oura_addon.oura.tokens import TokenSet
+
+NOW = 1_800_000_000.0
+WAIT = 10  # seconds a test waits for another thread before failing (never a timing assert)
+
+
+def token_set(tag: str, expires_in: float = 86_400) -> TokenSet:
+    return TokenSet(
+        access_token=f"access-{tag}-secret",
+        refresh_token=f"refresh-{tag}-secret",
+        expires_at=NOW + expires_in,
+        scopes=("personal", "daily"),
+    )
+
+
+class InvalidGrantLike(Exception):
+    """Shaped like oauth.InvalidGrant without importing it."""
+
+    kind = "invalid_grant"
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class CountingRefresh:
+    """A refresh endpoint that honours single use: a spent refresh token is refused."""
+
+    def __init__(self, pause: float = 0.0) -> None:
+        self.calls: list[str] = []
+        self.pause = pause
+        self._lock = threading.Lock()
+        self._spent: set[str] = set()
+
+    def __call__(self, refresh_token: str) -> TokenSet:
+        with self._lock:
+            self.calls.append(refresh_token)
+            number = len(self.calls)
+            if refresh_token in self._spent:
+                raise InvalidGrantLike("refresh token reused")
+            self._spent.add(refresh_token)
+        time.sleep(self.pause)  # widen the window in which a second refresh could sneak in
+        return token_set(f"new{number}")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> AccountStore:
+    store = AccountStore(tmp_path, clock=lambda: NOW)
+    store.create("me")
+    return store
+
+
+def run_in_threads(count: int, work: Callable[[], str]) -> list[str]:
+    barrier = threading.Barrier(count)
+    results: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            value = work()
+        except BaseException as err:
+            with lock:
+                errors.append(err)
+            return
+        with lock:
+            results.append(value)
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+    assert not errors, errors
+    assert len(results) == count
+    return results
+
+
+def stored_tokens(tmp_path: Path, name: str = "me") -> TokenSet:
+    document = json.loads((tmp_path / "accounts" / f"{name}.json").read_text())
+    return TokenSet.from_json(document["tokens"])
+
+
+def test_a_fresh_token_is_returned_without_refreshing(store: AccountStore) -> None:
+    store.save_tokens("me", token_set("old"))
+    refresh = CountingRefresh()
+    assert store.access_token("me", refresh) == "access-old-secret"
+    assert refresh.calls == []
+
+
+def test_a_token_about_to_expire_is_refreshed_ahead_of_time(store: AccountStore) -> None:
+    store.save_tokens("me", token_set("old", expires_in=300))
+    refresh = CountingRefresh()
+    assert store.access_token("me", refresh, margin=600) == "access-new1-secret"
+    assert refresh.calls == ["refresh-old-secret"]
+
+
+def test_the_new_pair_is_on_disk_when_the_access_token_is_handed_out(
+    store: AccountStore, tmp_path: Path
+) -> None:
+    store.save_tokens("me", token_set("old", expires_in=-5))
+    token = store.access_token("me", CountingRefresh())
+    on_disk = stored_tokens(tmp_path)
+    assert on_disk.access_token == token
+    assert on_disk.refresh_token == "refresh-new1-secret"
+    backup = json.loads(storage.backup_path(tmp_path / "accounts" / "me.json").read_text())
+    assert backup["tokens"]["refresh_token"] == "refresh-new1-secret"
+    # A restarted add-on continues with the new pair.
+    assert AccountStore(tmp_path, clock=lambda: NOW).tokens("me") == on_disk
+
+
+def test_a_new_pair_that_cannot_be_saved_is_never_handed_out(
+    store: AccountStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save_tokens("me", token_set("old", expires_in=-5))
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("oura_addon.accounts.write_json", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        store.access_token("me", CountingRefresh())
+
+
+def test_eight_threads_needing_a_refresh_spend_the_refresh_token_once(
+    store: AccountStore, tmp_path: Path
+) -> None:
+    store.save_tokens("me", token_set("old", expires_in=60))
+    refresh = CountingRefresh(pause=0.05)
+    results = run_in_threads(8, lambda: store.access_token("me", refresh))
+    assert refresh.calls == ["refresh-old-secret"]
+    assert results == ["access-new1-secret"] * 8
+    assert stored_tokens(tmp_path).refresh_token == "refresh-new1-secret"
+
+
+def test_two_forced_refreshes_after_the_same_rejected_token_refresh_once(
+    store: AccountStore,
+) -> None:
+    store.save_tokens("me", token_set("old"))
+    refresh = CountingRefresh(pause=0.05)
+    results = run_in_threads(
+        2, lambda: store.access_token("me", refresh, force=True, rejected="access-old-secret")
+    )
+    assert refresh.calls == ["refresh-old-secret"]
+    assert results == ["access-new1-secret"] * 2
+
+
+def test_token_providers_that_saw_the_same_token_rejected_refresh_once(
+    store: AccountStore,
+) -> None:
+    store.save_tokens("me", token_set("old"))
+    refresh = CountingRefresh(pause=0.05)
+    providers = [store.token_provider("me", refresh) for _ in range(2)]
+    assert [p.access_token() for p in providers] == ["access-old-secret"] * 2
+    handed = iter(providers)
+    lock = threading.Lock()
+
+    def next_provider_forces() -> str:
+        with lock:
+            provider = next(handed)
+        return provider.access_token(force_refresh=True)
+
+    results = run_in_threads(2, next_provider_forces)
+    assert refresh.calls == ["refresh-old-secret"]
+    assert results == ["access-new1-secret"] * 2
+
+
+def test_a_forced_refresh_renews_even_a_token_that_has_not_expired(store: AccountStore) -> None:
+    store.save_tokens("me", token_set("old"))
+    provider = store.token_provider("me", CountingRefresh())
+    assert provider.access_token() == "access-old-secret"
+    assert provider.access_token(force_refresh=True) == "access-new1-secret"
+    assert provider.access_token(force_refresh=True) == "access-new2-secret"
+
+
+def test_refresh_scopes_are_kept_when_oura_does_not_repeat_them(store: AccountStore) -> None:
+    store.save_tokens("me", token_set("old", expires_in=-1))
+
+    def refresh_without_scope(refresh_token: str) -> TokenSet:
+        return TokenSet("access-x-secret", "refresh-x-secret", NOW + 3600)
+
+    store.access_token("me", refresh_without_scope)
+    assert store.get("me").scopes == ("personal", "daily")
+
+
+def test_a_refused_refresh_asks_the_user_to_reconnect(store: AccountStore) -> None:
+    store.save_tokens("me", token_set("old", expires_in=-1))
+
+    def refused(refresh_token: str) -> TokenSet:
+        raise InvalidGrantLike("Oura no longer accepts this login; reconnect the account.")
+
+    with pytest.raises(AuthLost) as caught:
+        store.access_token("me", refused)
+    assert caught.value.account == "me"
+    assert caught.value.user_message == "Oura no longer accepts this login; reconnect the account."
+    account = store.get("me")
+    assert account.connection == NEEDS_RECONNECT
+    assert account.auth_error == caught.value.user_message
+    assert store.tokens("me") is None
+
+    # Later cycles fail fast with the same message instead of hammering Oura.
+    refresh = CountingRefresh()
+    with pytest.raises(AuthLost, match="reconnect the account"):
+        store.access_token("me", refresh)
+    assert refresh.calls == []
+
+    # Reconnecting clears the error.
+    assert store.save_tokens("me", token_set("again")).connection == CONNECTED
+    assert store.get("me").auth_error is None
+
+
+def test_a_network_error_during_refresh_leaves_the_stored_tokens_alone(
+    store: AccountStore, tmp_path: Path
+) -> None:
+    store.save_tokens("me", token_set("old", expires_in=-1))
+
+    def offline(refresh_token: str) -> TokenSet:
+        raise ConnectionError("Oura is unreachable")
+
+    with pytest.raises(ConnectionError):
+        store.access_token("me", offline)
+    assert stored_tokens(tmp_path) == token_set("old", expires_in=-1)
+    assert store.get("me").connection == CONNECTED
+    assert store.access_token("me", CountingRefresh()) == "access-new1-secret"
+
+
+def test_an_account_without_tokens_reports_that_it_is_not_connected(
+    store: AccountStore,
+) -> None:
+    with pytest.raises(AuthLost) as caught:
+        store.access_token("me", CountingRefresh())
+    assert caught.value.user_message == NOT_CONNECTED_MESSAGE
+    with pytest.raises(AuthLost):
+        store.access_token("nobody", CountingRefresh())
+
+
+def test_one_account_stuck_refreshing_does_not_block_another(tmp_path: Path) -> None:
+    store = AccountStore(tmp_path, clock=lambda: NOW)
+    store.save_tokens("slow", token_set("slow", expires_in=-1))
+    store.save_tokens("quick", token_set("quick", expires_in=-1))
+    release = threading.Event()
+    entered = threading.Event()
+
+    def stuck(refresh_token: str) -> TokenSet:
+        entered.set()
+        release.wait(WAIT)
+        return token_set("slow-new")
+
+    slow = threading.Thread(target=lambda: store.access_token("slow", stuck))
+    slow.start()
+    try:
+        assert entered.wait(WAIT)
+        assert store.access_token("quick", CountingRefresh()) == "access-new1-secret"
+    finally:
+        release.set()
+        slow.join(WAIT)
+    assert store.tokens("slow") == token_set("slow-new")
+
+
+def test_no_token_reaches_the_log(store: AccountStore, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        store.save_tokens("me", token_set("old", expires_in=-1))
+        store.access_token("me", CountingRefresh())
+        store.token_provider("me", CountingRefresh()).access_token(force_refresh=True)
+    assert caplog.records
+    assert "secret" not in caplog.text
+
+
+def test_known_tokens_are_announced_to_the_log_redactor(tmp_path: Path) -> None:
+    announced: list[str] = []
+    store = AccountStore(tmp_path, clock=lambda: NOW, on_secret=announced.append)
+    store.save_tokens("me", token_set("old", expires_in=-1))
+    store.access_token("me", CountingRefresh())
+    assert {"access-old-secret", "refresh-old-secret"} <= set(announced)
+    assert {"access-new1-secret", "refresh-new1-secret"} <= set(announced)
