@@ -190,6 +190,8 @@ class AccountStore:
         self._locks_guard = threading.Lock()
         self._account_locks: dict[str, threading.RLock] = {}
 
+    validate_name = staticmethod(validate_name)
+
     @property
     def directory(self) -> Path:
         return self._dir
