@@ -270,3 +270,9 @@ def test_stray_files_in_the_accounts_directory_are_ignored(
     (tmp_path / "accounts" / "README.txt").write_text("hello")
     (tmp_path / "accounts" / "Bad-Name.json").write_text("{}")
     assert [a.name for a in store.list()] == ["me"]
+
+
+def test_the_store_offers_name_validation_to_the_panel(store: AccountStore) -> None:
+    assert store.validate_name("partner") == "partner"
+    with pytest.raises(ValueError, match="not valid"):
+        store.validate_name("Partner!")
