@@ -39,6 +39,7 @@ CLIENT_SECRET = "browser-test-secret-7f3a9c1e5d"
 SUPERVISOR_TOKEN = "test-supervisor-token"
 SIMULATED_DAYS = 35
 SIMULATED_USERS = 3
+SIMULATED_TIMEZONE = "Europe/Helsinki"
 DESKTOP = {"width": 1280, "height": 800}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -76,6 +77,7 @@ def simulator() -> Iterator[Any]:
             client_secret=CLIENT_SECRET,
             days=SIMULATED_DAYS,
             users=SIMULATED_USERS,
+            timezone=SIMULATED_TIMEZONE,
         )
     )
     with SimulatorServer(app, port=0) as server:
@@ -167,6 +169,9 @@ def addon_environment(data_dir: Path, simulator_url: str, ha_api_url: str) -> di
         SUPERVISOR_URL="http://127.0.0.1:9",
         SUPERVISOR_TOKEN=SUPERVISOR_TOKEN,
         PYTHONUNBUFFERED="1",
+        # Without Home Assistant the add-on uses the system zone for "today": match the
+        # simulator's users so both agree on which days the charts cover.
+        TZ=SIMULATED_TIMEZONE,
     )
     return env
 
@@ -286,3 +291,57 @@ def screenshots_dir() -> Path:
     path = ARTIFACTS / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# ----- driving the panel ---------------------------------------------------------------------
+
+
+class Panel:
+    """The add-on panel as a user reaches it: Home Assistant's page with the panel's iframe."""
+
+    def __init__(self, page: Any, ingress: IngressProxy) -> None:
+        self.page = page
+        self.ingress = ingress
+
+    @property
+    def frame(self) -> Any:
+        return self.page.frame_locator('iframe[title="Oura"]')
+
+    @property
+    def callback_url(self) -> str:
+        """The redirect URI the panel should compute: outer origin + ingress path + callback."""
+        return f"{self.ingress.url}{self.ingress.ingress_path}/oauth/callback"
+
+    def open(self) -> Any:
+        self.page.goto(self.ingress.url + "/")
+        self.frame.locator("body").wait_for()
+        return self.frame
+
+    def status(self) -> dict[str, Any]:
+        response = requests.get(f"{self.ingress.ingress_url}api/status", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def account(self, name: str = "oura") -> dict[str, Any] | None:
+        return next((a for a in self.status()["accounts"] if a["name"] == name), None)
+
+    def open_consent(self, button: str = "Connect") -> Any:
+        """Click the button and return the new tab showing Oura's (simulated) consent page."""
+        with self.page.context.expect_page() as new_tab:
+            self.frame.get_by_role("button", name=button, exact=True).click()
+        consent = new_tab.value
+        consent.wait_for_load_state()
+        return consent
+
+    @staticmethod
+    def approve(consent: Any, user_index: int = 0) -> None:
+        """Pick a simulated Oura user (when asked) and approve the requested access."""
+        chooser = consent.get_by_label("Oura account")
+        if chooser.count():
+            chooser.select_option(index=user_index)
+        consent.get_by_role("button", name="Approve").click()
+
+
+@pytest.fixture
+def panel(page: Any, ingress: IngressProxy) -> Panel:
+    return Panel(page, ingress)
