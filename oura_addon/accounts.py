@@ -189,6 +189,7 @@ class AccountStore:
         self._registry_lock = threading.RLock()
         self._locks_guard = threading.Lock()
         self._account_locks: dict[str, threading.RLock] = {}
+        self._reported: dict[str, str] = {}  # account -> last problem logged at warning level
 
     validate_name = staticmethod(validate_name)
 
@@ -221,7 +222,7 @@ class AccountStore:
     def _read_document(self, name: str) -> dict[str, Any] | None:
         """The stored document, the backup when the main file is bad; None when absent.
 
-        Raises ValueError when both copies exist but neither can be trusted.
+        Raises CorruptFileError when copies exist but none of them can be trusted.
         """
         path = self._path(name)
         problems = []
@@ -239,13 +240,20 @@ class AccountStore:
                 problems.append(f"{candidate.name}: {err}")
                 continue
             if problems:
-                log.warning("Account %s: %s; using the backup copy", name, "; ".join(problems))
+                self._warn_once(name, f"Account {name}: {'; '.join(problems)}; using the backup")
             self._announce(document)
             return document
         if problems:
-            log.warning("Account %s is unreadable: %s", name, "; ".join(problems))
-            raise ValueError(UNREADABLE_MESSAGE)
+            self._warn_once(name, f"Account {name} is unreadable: {'; '.join(problems)}")
+            raise CorruptFileError(UNREADABLE_MESSAGE)
         return None
+
+    def _warn_once(self, name: str, message: str) -> None:
+        # The panel lists accounts every few seconds: say it once, not on every poll.
+        with self._locks_guard:
+            repeated = self._reported.get(name) == message
+            self._reported[name] = message
+        log.log(logging.DEBUG if repeated else logging.WARNING, "%s", message)
 
     def _write_document(self, document: Mapping[str, Any]) -> None:
         self._ensure_dir()
@@ -298,7 +306,7 @@ class AccountStore:
         for name in self._stored_names():
             try:
                 document = self._read_document(name)
-            except ValueError:
+            except CorruptFileError:
                 unreadable.append(name)
                 continue
             if document is not None:
@@ -315,7 +323,7 @@ class AccountStore:
             return None
         try:
             document = self._read_document(name)
-        except ValueError:
+        except CorruptFileError:
             others = [a for a in self.list() if a.name != name]
             return self._unreadable_view(name, others)
         return _account_view(document) if document is not None else None
@@ -354,7 +362,7 @@ class AccountStore:
         """The document to modify; a fresh one when missing or unreadable (keeps the prefix)."""
         try:
             document = self._read_document(name)
-        except ValueError:
+        except CorruptFileError:
             document = None
         if document is not None:
             return document
@@ -382,10 +390,16 @@ class AccountStore:
         log.info("Account %s connected", name)
         return _account_view(document)
 
-    def mark_auth_lost(self, name: str, message: str) -> Account:
-        """The authorization was refused: drop the dead tokens and ask for a reconnect."""
+    def mark_auth_lost(self, name: str, message: str) -> Account | None:
+        """The authorization was refused: drop the dead tokens and ask for a reconnect.
+
+        Does nothing (returns None) for an account that no longer exists: a sync that
+        finishes after the user removed the account must not bring it back.
+        """
         validate_name(name)
         with self._locked(name):
+            if self.get(name) is None:
+                return None
             document = self._document_for_update(name)
             document.update(tokens=None, status=NEEDS_RECONNECT, auth_error=message)
             self._write_document(document)
@@ -397,7 +411,7 @@ class AccountStore:
         try:
             validate_name(name)
             document = self._read_document(name)
-        except ValueError:
+        except (CorruptFileError, ValueError):
             return None
         if document is None or not document.get("tokens"):
             return None
@@ -427,7 +441,7 @@ class AccountStore:
         with self._locked(name):
             try:
                 document = self._read_document(name)
-            except ValueError as err:
+            except CorruptFileError as err:
                 raise AuthLost(name, UNREADABLE_MESSAGE) from err
             if document is None:
                 raise AuthLost(name, NOT_CONNECTED_MESSAGE)

@@ -276,3 +276,35 @@ def test_the_store_offers_name_validation_to_the_panel(store: AccountStore) -> N
     assert store.validate_name("partner") == "partner"
     with pytest.raises(ValueError, match="not valid"):
         store.validate_name("Partner!")
+
+
+def test_a_file_of_binary_garbage_is_treated_like_any_corrupt_file(
+    store: AccountStore, tmp_path: Path
+) -> None:
+    store.save_tokens("me", token_set("one"))
+    account_file(tmp_path, "me").write_bytes(b"\xff\xfe\x00\x81")
+    assert store.tokens("me") == token_set("one")
+    storage.backup_path(account_file(tmp_path, "me")).write_bytes(b"\xff\xfe\x00\x81")
+    assert store.get("me").connection == NEEDS_RECONNECT
+
+
+def test_an_unreadable_account_is_reported_once_not_on_every_listing(
+    store: AccountStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.create("me")
+    for path in (account_file(tmp_path, "me"), storage.backup_path(account_file(tmp_path, "me"))):
+        path.write_text("{")
+    with caplog.at_level(logging.WARNING, logger="oura_addon.accounts"):
+        for _ in range(5):
+            store.list()
+    assert len([r for r in caplog.records if "unreadable" in r.getMessage()]) == 1
+
+
+def test_losing_authorization_of_a_removed_account_does_not_bring_it_back(
+    store: AccountStore,
+) -> None:
+    store.save_tokens("me", token_set("one"))
+    store.delete("me")
+    assert store.mark_auth_lost("me", "Oura refused the login") is None
+    assert store.get("me") is None
+    assert store.list() == []
