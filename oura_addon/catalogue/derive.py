@@ -304,14 +304,12 @@ def fields(*names: str) -> Attributes:
     return attributes
 
 
-def listed(name: str, field_name: str, describe: Callable[[Any], Any] | None = None) -> Attributes:
-    """One attribute listing a field of every selected record (e.g. today's activities)."""
+def listed(name: str, item: str | Callable[[Any], Any]) -> Attributes:
+    """One attribute listing a field (or a description) of every selected record."""
+    describe = item if callable(item) else (lambda record: getattr(record, item, None))
 
     def attributes(selection: Selection) -> Mapping[str, Any]:
-        values = [getattr(r, field_name, None) for r in selection.records]
-        if describe is not None:
-            values = [describe(r) for r in selection.records]
-        return {name: [plain(v) for v in values]}
+        return {name: [plain(describe(record)) for record in selection.records]}
 
     return attributes
 

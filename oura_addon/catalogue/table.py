@@ -8,7 +8,6 @@ no state class, timestamps have no state class.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import derive as d
@@ -196,7 +195,7 @@ def _timestamp(
     )
 
 
-_bedtime_advice: Callable = d.fields("status", "recommendation")
+_bedtime_advice = d.fields("status", "recommendation")
 
 SENSORS: tuple[SensorDescription, ...] = (
     # --- sleep (daily_sleep) ---
@@ -339,7 +338,7 @@ SENSORS: tuple[SensorDescription, ...] = (
                       state_class=TOTAL_INCREASING, icon="mdi:meditation"),
     SensorDescription("tags_today", "Tags today", "enhanced_tag", d.todays, d.count,
                       state_class=TOTAL_INCREASING, icon="mdi:tag-multiple",
-                      attributes=d.listed("tags", "custom_name", d.tag_name)),
+                      attributes=d.listed("tags", d.tag_name)),
     # --- bedtime guidance, rest mode ---
     _timestamp("optimal_bedtime_start", "Optimal bedtime start", "sleep_time", d.latest_day,
                d.bedtime_edge("start_offset"), "mdi:bed-clock", _bedtime_advice),
