@@ -390,6 +390,24 @@ class AccountStore:
         log.info("Account %s connected", name)
         return _account_view(document)
 
+    def set_email(self, name: str, email: str | None) -> Account | None:
+        """Record the account's e-mail address without touching its tokens.
+
+        Use this rather than ``save_tokens(name, tokens(name), email)``: a refresh between
+        those two calls would otherwise be overwritten by the spent pair.
+        """
+        validate_name(name)
+        with self._locked(name):
+            try:
+                document = self._read_document(name)
+            except CorruptFileError:
+                return None
+            if document is None:
+                return None
+            document["email"] = email
+            self._write_document(document)
+        return _account_view(document)
+
     def mark_auth_lost(self, name: str, message: str) -> Account | None:
         """The authorization was refused: drop the dead tokens and ask for a reconnect.
 

@@ -308,3 +308,15 @@ def test_losing_authorization_of_a_removed_account_does_not_bring_it_back(
     assert store.mark_auth_lost("me", "Oura refused the login") is None
     assert store.get("me") is None
     assert store.list() == []
+
+
+def test_recording_the_email_keeps_the_tokens_a_refresh_just_stored(
+    store: AccountStore,
+) -> None:
+    store.save_tokens("me", token_set("one"))
+    store.save_tokens("me", token_set("refreshed"))  # e.g. the scheduler, meanwhile
+    assert store.set_email("me", "me@example.com").email == "me@example.com"
+    assert store.tokens("me") == token_set("refreshed")
+    assert store.get("me").connection == CONNECTED
+    assert store.set_email("nobody", "x@example.com") is None
+    assert store.get("nobody") is None
