@@ -178,11 +178,17 @@ class Scheduler:
             today=today,
             tz=tz,
             now=now,
-            account_label=None if prefix == "oura" else name.replace("_", " ").title(),
+            account_label=_account_label(name, prefix),
             previous=previous,
             failed=set(errors),
         )
-        connected = catalogue.connected_state(prefix, True, reason=None, email=account.email)
+        connected = catalogue.connected_state(
+            prefix,
+            True,
+            reason=None,
+            email=account.email,
+            account_label=_account_label(name, prefix),
+        )
         states[connected.entity_id] = connected
         self._history.merge(name, daily_metrics(records), today)
         endpoint_errors = {n: _message(e) for n, e in errors.items()}
@@ -257,7 +263,9 @@ class Scheduler:
         """Connected sensor off, data sensors keep their values, one notification."""
         account = self._accounts.get(name)
         email = account.email if account else None
-        off = catalogue.connected_state(prefix, False, reason=reason, email=email)
+        off = catalogue.connected_state(
+            prefix, False, reason=reason, email=email, account_label=_account_label(name, prefix)
+        )
         with self._lock:
             runtime = self._runtime.setdefault(name, _AccountRuntime())
             runtime.states = {**runtime.states, off.entity_id: off}
@@ -378,6 +386,11 @@ class Scheduler:
 
 def _message(err: BaseException) -> str:
     return getattr(err, "user_message", None) or str(err) or type(err).__name__
+
+
+def _account_label(name: str, prefix: str) -> str | None:
+    """Friendly names carry the account's name for every account but the first."""
+    return None if prefix == "oura" else name.replace("_", " ").title()
 
 
 def _notification_id(prefix: str) -> str:
