@@ -1,0 +1,357 @@
+"""A real Home Assistant core on loopback, for integration tests.
+
+``HomeAssistantCore`` writes a minimal configuration into a directory, runs ``hass`` from a
+separate venv (see ``scripts/ha-venv``) as a subprocess, onboards it once per configuration
+directory and keeps a long-lived access token that survives restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+import websocket
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+HA_VENV_SCRIPT = REPO_ROOT / "scripts" / "ha-venv"
+
+OWNER_USERNAME = "owner"
+OWNER_PASSWORD = "correct-horse-battery-staple"
+TOKEN_FILE = ".oura-test-token"  # in the config dir, so a restarted core keeps its token
+START_TIMEOUT = 120.0
+STOP_TIMEOUT = 30.0
+
+
+class HomeAssistantCoreError(RuntimeError):
+    """The core did not start, onboard or stop as expected."""
+
+
+def locate_venv(timeout: float = 1800.0) -> Path:
+    """Run ``scripts/ha-venv`` and return the venv it prints (installs on first use)."""
+    result = subprocess.run(
+        [str(HA_VENV_SCRIPT)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+        raise HomeAssistantCoreError(f"scripts/ha-venv failed ({result.returncode}):\n{tail}")
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def minimal_configuration(port: int, time_zone: str, name: str, db_path: Path) -> str:
+    # Every location field is given so the core never tries to detect one over the network.
+    return f"""\
+homeassistant:
+  name: {json.dumps(name)}
+  time_zone: {json.dumps(time_zone)}
+  unit_system: metric
+  latitude: 60.17
+  longitude: 24.94
+  elevation: 10
+  country: FI
+  currency: EUR
+  language: en
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+api:
+websocket_api:
+auth:
+onboarding:
+persistent_notification:
+recorder:
+  db_url: sqlite:///{db_path}
+  commit_interval: 1
+history:
+"""
+
+
+class HomeAssistantCore:
+    """One Home Assistant core process bound to 127.0.0.1, reusable across restarts."""
+
+    def __init__(
+        self,
+        venv: Path,
+        config_dir: Path,
+        *,
+        time_zone: str = "Europe/Helsinki",
+        name: str = "Oura test home",
+        port: int | None = None,
+    ) -> None:
+        self.venv = Path(venv)
+        self.config_dir = Path(config_dir)
+        self.time_zone = time_zone
+        self.name = name
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.api_url = self.url + "/api"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/api/websocket"
+        self.log_path = self.config_dir / "hass.log"
+        self.token: str = ""
+        self.last_start_seconds: float | None = None
+        self.last_stop_seconds: float | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._session = requests.Session()
+        self._session.trust_env = False  # never route loopback through a proxy
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> HomeAssistantCore:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+        self._session.close()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self) -> None:
+        """Start the core (writing the configuration on first use) and wait until it runs."""
+        if self.running:
+            return
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        config_file = self.config_dir / "configuration.yaml"
+        if not config_file.exists():
+            config_file.write_text(
+                minimal_configuration(
+                    self.port, self.time_zone, self.name, self.config_dir / "home-assistant_v2.db"
+                ),
+                encoding="utf-8",
+            )
+        started = time.monotonic()
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [str(self.venv / "bin" / "hass"), "-c", str(self.config_dir), "--skip-pip"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self._environment(),
+                start_new_session=True,  # a Ctrl-C in pytest must not reach hass first
+            )
+        try:
+            self._wait_for_http(started)
+            token_path = self.config_dir / TOKEN_FILE
+            if token_path.exists():
+                self.token = token_path.read_text(encoding="utf-8").strip()
+            else:
+                self.token = self._onboard()
+                token_path.write_text(self.token, encoding="utf-8")
+                token_path.chmod(0o600)
+            self._wait_until_running(started)
+        except BaseException:
+            self._terminate()
+            raise
+        self.last_start_seconds = time.monotonic() - started
+
+    def stop(self) -> None:
+        """SIGTERM and wait; Home Assistant saves its storage on the way down."""
+        if self._process is None:
+            return
+        started = time.monotonic()
+        self._terminate()
+        self.last_stop_seconds = time.monotonic() - started
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def rss_bytes(self) -> int | None:
+        """Resident memory of the running core, from /proc."""
+        if not self.running:
+            return None
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text(encoding="ascii")
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    # -- helpers for tests -----------------------------------------------------------------
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get_states(self) -> dict[str, dict[str, Any]]:
+        response = self._session.get(self.api_url + "/states", headers=self.headers, timeout=10)
+        response.raise_for_status()
+        return {item["entity_id"]: item for item in response.json()}
+
+    def get_state(self, entity_id: str) -> dict[str, Any] | None:
+        response = self._session.get(
+            f"{self.api_url}/states/{entity_id}", headers=self.headers, timeout=10
+        )
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()
+
+    def websocket_command(self, command: dict[str, Any], timeout: float = 30.0) -> Any:
+        """Send one websocket command (without ``id``) and return its ``result``."""
+        connection = self._authenticated_websocket(self.token, timeout)
+        try:
+            connection.send(json.dumps({"id": 1, **command}))
+            while True:
+                message = json.loads(connection.recv())
+                if message.get("id") == 1 and message.get("type") == "result":
+                    break
+        finally:
+            connection.close()
+        if not message.get("success"):
+            raise HomeAssistantCoreError(f"{command['type']} failed: {message.get('error')}")
+        return message.get("result")
+
+    def notifications(self) -> dict[str, dict[str, Any]]:
+        """Persistent notifications by id (in 2025.4 they are not states)."""
+        result = self.websocket_command({"type": "persistent_notification/get"})
+        return {item["notification_id"]: item for item in result}
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _environment(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        }
+        env["PATH"] = f"{self.venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}"
+        return env
+
+    def _terminate(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def _fail(self, reason: str) -> HomeAssistantCoreError:
+        return HomeAssistantCoreError(
+            f"Home Assistant at {self.url} {reason}; last lines of {self.log_path}:\n"
+            + self.log_tail()
+        )
+
+    def _poll(self, started: float, ready) -> None:
+        while True:
+            if self._process is None or self._process.poll() is not None:
+                code = None if self._process is None else self._process.returncode
+                raise self._fail(f"exited with code {code} while starting")
+            try:
+                if ready():
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() - started > START_TIMEOUT:
+                raise self._fail(f"was not ready within {START_TIMEOUT:.0f} s")
+            time.sleep(0.2)
+
+    def _wait_for_http(self, started: float) -> None:
+        # An unauthenticated page: probing /api/ without a token would raise a
+        # "Login attempt failed" notification in the core under test.
+        self._poll(
+            started,
+            lambda: self._session.get(self.url + "/manifest.json", timeout=2).status_code == 200,
+        )
+
+    def _wait_until_running(self, started: float) -> None:
+        def running() -> bool:
+            response = self._session.get(self.api_url + "/config", headers=self.headers, timeout=2)
+            if response.status_code == 401:
+                raise self._fail("refused the test token (401)")
+            return response.ok and response.json().get("state") == "RUNNING"
+
+        self._poll(started, running)
+
+    def _onboard(self) -> str:
+        client_id = self.url + "/"
+        response = self._session.post(
+            self.api_url + "/onboarding/users",
+            json={
+                "client_id": client_id,
+                "name": "Owner",
+                "username": OWNER_USERNAME,
+                "password": OWNER_PASSWORD,
+                "language": "en",
+            },
+            timeout=30,
+        )
+        if response.status_code != 200:
+            raise self._fail(f"refused onboarding ({response.status_code}: {response.text})")
+        auth_code = response.json()["auth_code"]
+        response = self._session.post(
+            self.url + "/auth/token",
+            data={"grant_type": "authorization_code", "code": auth_code, "client_id": client_id},
+            timeout=30,
+        )
+        if response.status_code != 200:
+            raise self._fail(f"refused the auth code ({response.status_code})")
+        access_token = response.json()["access_token"]
+
+        connection = self._authenticated_websocket(access_token, 30.0)
+        try:
+            connection.send(
+                json.dumps(
+                    {
+                        "id": 1,
+                        "type": "auth/long_lived_access_token",
+                        "client_name": f"oura-addon tests {time.time_ns()}",
+                        "lifespan": 3650,
+                    }
+                )
+            )
+            message = json.loads(connection.recv())
+        finally:
+            connection.close()
+        if not message.get("success"):
+            raise self._fail(f"gave no long-lived token: {message.get('error')}")
+        return message["result"]
+
+    def _authenticated_websocket(self, token: str, timeout: float) -> websocket.WebSocket:
+        connection = websocket.create_connection(self.ws_url, timeout=timeout)
+        try:
+            hello = json.loads(connection.recv())
+            if hello.get("type") != "auth_required":
+                raise self._fail(f"opened the websocket with {hello.get('type')!r}")
+            connection.send(json.dumps({"type": "auth", "access_token": token}))
+            answer = json.loads(connection.recv())
+            if answer.get("type") != "auth_ok":
+                raise self._fail("refused the websocket token")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
