@@ -1,0 +1,111 @@
+"""The ingress panel: ``create_app(settings, services)`` builds the Flask app.
+
+Blueprints: ``panel`` (HTML pages and their forms), ``oauth`` (Oura's callback) and ``api``
+(JSON). Everything the views need comes in through ``services``; nothing is global.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..services import Services
+from ..settings import INGRESS_PROXY_ADDRESS, Settings
+from . import api, callback, panel
+from .context import EXTENSION_KEY, PASTE_REDIRECT_URI, WebContext
+from .ingress import IngressMiddleware
+from .oauth_state import PendingAuthorizations
+from .session import STATE_CHANGING_METHODS, configure_session, csrf_ok, csrf_token, load_secret_key
+
+__all__ = ["PASTE_REDIRECT_URI", "create_app"]
+
+LOG = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
+CSRF_MESSAGE = (
+    "The request lacks this panel's security token. Reload the panel and try again "
+    "(scripts: GET the panel first and send its csrf-token meta value as X-CSRF-Token)."
+)
+
+
+def create_app(
+    settings: Settings,
+    services: Services,
+    pending: PendingAuthorizations | None = None,
+    secret_key: bytes | None = None,
+) -> Flask:
+    app = Flask(__name__)
+    app.extensions[EXTENSION_KEY] = WebContext(services, pending or PendingAuthorizations())
+    configure_session(app, secret_key or load_secret_key(settings.data_dir))
+    app.register_blueprint(panel.bp)
+    app.register_blueprint(callback.bp)
+    app.register_blueprint(api.bp)
+    app.add_url_rule("/healthz", "healthz", _healthz)
+    app.before_request(_require_csrf)
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.context_processor(_template_globals)
+    app.wsgi_app = IngressMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, settings.trusted_clients, INGRESS_PROXY_ADDRESS
+    )
+    return app
+
+
+def _healthz() -> Response:
+    return Response("ok\n", mimetype="text/plain")
+
+
+def _wants_json() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def _require_csrf():
+    if request.method not in STATE_CHANGING_METHODS or csrf_ok():
+        return None
+    if _wants_json():
+        return jsonify({"error": "csrf", "message": CSRF_MESSAGE}), 403
+    return render_template("error.html", title="Security token missing", message=CSRF_MESSAGE), 403
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _http_error(err: HTTPException):
+    status = err.code or 500
+    if _wants_json():
+        kind = "not_found" if status == 404 else (err.name or "error").lower().replace(" ", "_")
+        return jsonify({"error": kind, "message": err.description or err.name}), status
+    return render_template("error.html", title=err.name, message=err.description), status
+
+
+def _unexpected_error(err: Exception):
+    LOG.exception("Unexpected error answering %s %s", request.method, request.path)
+    message = "Something went wrong inside the add-on; the add-on log has the details."
+    if _wants_json():
+        return jsonify({"error": "internal", "message": message}), 500
+    return render_template("error.html", title="Internal error", message=message), 500
+
+
+def _template_globals() -> dict:
+    display_name = request.headers.get("X-Remote-User-Display-Name") or request.headers.get(
+        "X-Remote-User-Name"
+    )
+    return {
+        "csrf_token": csrf_token,
+        "user_display_name": display_name,
+        "paste_redirect_uri": PASTE_REDIRECT_URI,
+        "ingress_root": request.script_root,
+    }

@@ -1,0 +1,179 @@
+"""What the panel can change, shared by the HTML forms, the OAuth callback and the JSON API.
+
+Each action either succeeds or raises ``ActionError`` with a short kind, a sentence for the
+user and the HTTP status to answer with; nothing is half-stored on failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..oura.errors import OAuthError, OuraUnavailable
+from ..services import Services
+from .oauth_state import Pending, PendingAuthorizations
+
+LOG = logging.getLogger(__name__)
+
+NO_CREDENTIALS_MESSAGE = "Enter your Oura app's client id and secret first."
+
+
+class ActionError(Exception):
+    def __init__(self, kind: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+
+    def to_json(self) -> dict[str, str]:
+        return {"error": self.kind, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Connected:
+    account: str
+    email: str | None
+
+
+def oauth_failure(err: OAuthError) -> ActionError:
+    """Oura being unreachable is a gateway problem (502); everything else is the request's."""
+    status = 502 if isinstance(err, OuraUnavailable) else 400
+    return ActionError(err.kind, err.user_message, status)
+
+
+def require_account(services: Services, name: str) -> Any:
+    account = services.accounts.get(name)
+    if account is None:
+        raise ActionError("not_found", f"There is no account named {name!r}.", 404)
+    return account
+
+
+def add_account(services: Services, name: str) -> Any:
+    name = (name or "").strip()
+    try:
+        services.accounts.validate_name(name)
+    except ValueError as err:
+        raise ActionError("bad_name", str(err)) from err
+    if services.accounts.get(name) is not None:
+        raise ActionError("exists", f"An account named {name!r} already exists.", 409)
+    try:
+        return services.accounts.create(name)
+    except ValueError as err:
+        raise ActionError("bad_name", str(err)) from err
+
+
+def save_credentials(services: Services, client_id: Any, client_secret: Any) -> None:
+    described = services.credentials.describe()
+    if described.get("source") == "options":
+        raise ActionError(
+            "options",
+            "The client id and secret come from the add-on options; change them there.",
+            409,
+        )
+    if not isinstance(client_id, str) or not client_id.strip():
+        raise ActionError("bad_credentials", "Enter the Client ID of your Oura app.")
+    if client_secret is None:
+        client_secret = ""
+    if not isinstance(client_secret, str):
+        raise ActionError("bad_credentials", "The client secret must be text.")
+    if not client_secret.strip() and not described.get("has_secret"):
+        raise ActionError("bad_credentials", "Enter the Client secret of your Oura app.")
+    try:
+        services.credentials.save(client_id.strip(), client_secret.strip())
+    except ValueError as err:
+        raise ActionError("bad_credentials", str(err)) from err
+    if client_secret.strip():
+        services.redactor.add(client_secret.strip())
+
+
+def valid_redirect_uri(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ActionError("bad_redirect_uri", "Send the redirect URI as text.")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ActionError(
+            "bad_redirect_uri",
+            f"The redirect URI must be an absolute http(s) address, got {value[:200]!r}.",
+        )
+    return value.strip()
+
+
+def start_authorization(
+    services: Services, pending: PendingAuthorizations, name: str, redirect_uri: Any
+) -> str:
+    """Bind a fresh state to the account and redirect URI; return Oura's consent URL."""
+    redirect_uri = valid_redirect_uri(redirect_uri)
+    credentials = services.credentials.get()
+    if credentials is None:
+        raise ActionError("no_credentials", NO_CREDENTIALS_MESSAGE)
+    if services.accounts.get(name) is None:
+        add_account(services, name)
+    state = pending.issue(name, redirect_uri)
+    return services.oauth.authorization_url(credentials, redirect_uri, state)
+
+
+def finish_authorization(services: Services, pending: Pending, code: str) -> Connected:
+    """Exchange the code, store the tokens, learn the email, and tell the scheduler."""
+    credentials = services.credentials.get()
+    if credentials is None:
+        raise ActionError("no_credentials", NO_CREDENTIALS_MESSAGE)
+    try:
+        tokens = services.oauth.exchange_code(credentials, code, pending.redirect_uri)
+    except OAuthError as err:
+        raise oauth_failure(err) from err
+    services.redactor.add(tokens.access_token, tokens.refresh_token)
+    name = pending.account
+    if services.accounts.get(name) is None:  # removed while the user was at Oura's page
+        add_account(services, name)
+    services.accounts.save_tokens(name, tokens)
+    email = _email_of(services, name)
+    if email:
+        # Re-read the tokens: the client may already have refreshed and stored a new pair.
+        services.accounts.save_tokens(name, services.accounts.tokens(name) or tokens, email=email)
+    try:
+        services.sync.account_connected(name)
+    except Exception:  # the tokens are stored; the next scheduled cycle picks the account up
+        LOG.exception("Scheduler could not start syncing %s", name)
+    return Connected(name, email)
+
+
+def _email_of(services: Services, name: str) -> str | None:
+    try:
+        info = services.oura_client(name).personal_info()
+    except Exception as err:  # not fatal: connected, email unknown
+        LOG.warning("Connected %s but could not read its email (%s)", name, type(err).__name__)
+        return None
+    email = getattr(info, "email", None)
+    return email if isinstance(email, str) and email else None
+
+
+def remove_account(services: Services, name: str) -> bool:
+    """Revoke (best effort), remove the entities, forget the account; True if revoked."""
+    account = require_account(services, name)
+    revoked = False
+    try:
+        tokens = services.accounts.tokens(name)
+    except Exception:  # unreadable tokens must not block removing the account
+        LOG.exception("Cannot read the tokens of %s", name)
+        tokens = None
+    if tokens is not None:
+        try:
+            revoked = bool(services.oauth.revoke(tokens.access_token))
+        except Exception:
+            LOG.warning("Revoking the token of %s failed", name)
+    try:
+        services.sync.account_removed(name, account.entity_prefix)
+    except Exception:
+        LOG.exception("Could not remove the entities of %s", name)
+    services.accounts.delete(name)
+    return revoked
+
+
+def sync_now(services: Services, name: Any = None) -> None:
+    if name is not None:
+        if not isinstance(name, str):
+            raise ActionError("bad_request", "The account must be a name.")
+        require_account(services, name)
+    services.sync.sync_now(name)

@@ -1,0 +1,99 @@
+"""The JSON API under ``/api``: what the panel's script (and any tool) drives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..oura.errors import OAuthError
+from ..oura.oauth import parse_callback
+from . import actions
+from .actions import ActionError
+from .context import web_context
+from .oauth_state import StateError
+from .views import status_document
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None and request.get_data():
+        raise ActionError("bad_request", "Send a JSON object as the request body.")
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ActionError("bad_request", "Send a JSON object as the request body.")
+    return body
+
+
+@bp.errorhandler(ActionError)
+def _action_error(err: ActionError) -> tuple[Response, int]:
+    return jsonify(err.to_json()), err.status
+
+
+@bp.get("/status")
+def status() -> Response:
+    ctx = web_context()
+    return jsonify(status_document(ctx.services, ctx.pending))
+
+
+@bp.post("/credentials")
+def save_credentials() -> Response:
+    body = _body()
+    actions.save_credentials(
+        web_context().services, body.get("client_id"), body.get("client_secret")
+    )
+    return jsonify({"saved": True})
+
+
+@bp.post("/accounts")
+def add_account() -> tuple[Response, int]:
+    name = _body().get("name")
+    if not isinstance(name, str):
+        raise ActionError("bad_name", "Send the account name as text.")
+    account = actions.add_account(web_context().services, name)
+    return jsonify({"name": account.name, "entity_prefix": account.entity_prefix}), 201
+
+
+@bp.post("/accounts/<name>/authorize")
+def authorize(name: str) -> Response:
+    ctx = web_context()
+    url = actions.start_authorization(ctx.services, ctx.pending, name, _body().get("redirect_uri"))
+    return jsonify({"authorize_url": url, "state_expires_in": ctx.pending.lifetime})
+
+
+@bp.post("/accounts/<name>/paste")
+def paste(name: str) -> Response:
+    ctx = web_context()
+    text = _body().get("url")
+    if not isinstance(text, str) or not text.strip():
+        raise ActionError("invalid_callback", "Paste the whole address your browser was sent to.")
+    actions.require_account(ctx.services, name)
+    params = parse_callback(text)
+    try:
+        if params.state:
+            pending = ctx.pending.consume(params.state, account=name)
+            code = params.require_code()
+        else:  # a bare code: bind it to this account's newest pending authorization
+            code = params.require_code()
+            pending = ctx.pending.consume_latest(name)
+    except StateError as err:
+        raise ActionError(err.kind, err.user_message) from err
+    except OAuthError as err:
+        raise actions.oauth_failure(err) from err
+    connected = actions.finish_authorization(ctx.services, pending, code)
+    return jsonify({"connected": True, "account": connected.account, "email": connected.email})
+
+
+@bp.post("/sync")
+def sync() -> tuple[Response, int]:
+    actions.sync_now(web_context().services, _body().get("account"))
+    return jsonify({"started": True}), 202
+
+
+@bp.delete("/accounts/<name>")
+def delete_account(name: str) -> Response:
+    revoked = actions.remove_account(web_context().services, name)
+    return jsonify({"deleted": True, "revoked": revoked})

@@ -1,0 +1,122 @@
+"""``GET /oauth/callback``: where Oura sends the browser back after the consent page.
+
+Reached in a new top-level tab, so no CSRF token: the single-use ``state`` protects it.
+The page never contains the code, a token or the secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template, request
+
+from ..oura.errors import (
+    AuthorizationDenied,
+    InvalidClient,
+    InvalidGrant,
+    OAuthError,
+    OuraUnavailable,
+    RedirectUriMismatch,
+)
+from ..oura.oauth import CallbackParams
+from . import actions
+from .actions import ActionError
+from .context import web_context
+from .oauth_state import ExpiredState, ReplayedState, StateError
+
+bp = Blueprint("oauth", __name__)
+
+
+@dataclass(frozen=True)
+class Failure:
+    title: str
+    message: str
+    next_step: str
+    status: int = 400
+    register_uri: str | None = None
+
+
+def state_failure(err: StateError) -> Failure:
+    if isinstance(err, ExpiredState):
+        title = "This sign-in has expired"
+    elif isinstance(err, ReplayedState):
+        title = "This sign-in was already used"
+    else:
+        title = "This sign-in is not known to the add-on"
+    return Failure(title, err.user_message, "Start again: click Connect in the add-on panel.")
+
+
+def oauth_failure(err: OAuthError, redirect_uri: str | None) -> Failure:
+    if isinstance(err, AuthorizationDenied):
+        return Failure(
+            "Access was not granted",
+            err.user_message,
+            "If that was a mistake, click Connect again and approve the requested data.",
+        )
+    if isinstance(err, InvalidGrant):
+        return Failure(
+            "The authorization code was already used or expired",
+            "Oura refused the authorization code: it is valid once, for 10 minutes.",
+            "Start again: click Connect in the add-on panel.",
+        )
+    if isinstance(err, InvalidClient):
+        return Failure(
+            "Oura did not accept the app's client ID or secret",
+            err.user_message,
+            "Check the Client ID and Client secret in the add-on panel (or its options), "
+            "then connect again.",
+        )
+    if isinstance(err, RedirectUriMismatch):
+        return Failure(
+            "The redirect URI is not registered at Oura",
+            "Oura refused the redirect address this sign-in used.",
+            "Register exactly the address below as a redirect URI of your app in Oura's "
+            "developer portal, then connect again.",
+            register_uri=redirect_uri,
+        )
+    if isinstance(err, OuraUnavailable):
+        return Failure(
+            "Oura could not be reached",
+            err.user_message,
+            "Nothing was stored. Wait a few minutes, then click Connect again.",
+            status=502,
+        )
+    return Failure(
+        "Connecting failed", err.user_message, "Start again: click Connect in the add-on panel."
+    )
+
+
+def _failure_page(failure: Failure):
+    return render_template("callback.html", failure=failure, connected=None), failure.status
+
+
+@bp.get("/oauth/callback")
+def callback():
+    ctx = web_context()
+    params = CallbackParams(
+        code=request.args.get("code") or None,
+        state=request.args.get("state") or None,
+        error=request.args.get("error") or None,
+    )
+    try:
+        pending = ctx.pending.consume(params.state or "")
+    except StateError as err:
+        if params.error == "access_denied":  # the answer is "no" either way
+            return _failure_page(oauth_failure(AuthorizationDenied(), None))
+        return _failure_page(state_failure(err))
+    try:
+        code = params.require_code()
+        connected = actions.finish_authorization(ctx.services, pending, code)
+    except OAuthError as err:
+        return _failure_page(oauth_failure(err, pending.redirect_uri))
+    except ActionError as err:
+        if isinstance(err.__cause__, OAuthError):
+            return _failure_page(oauth_failure(err.__cause__, pending.redirect_uri))
+        return _failure_page(
+            Failure(
+                "Connecting failed",
+                err.message,
+                "Fix this in the add-on panel, then connect again.",
+            )
+        )
+    return render_template("callback.html", failure=None, connected=connected)

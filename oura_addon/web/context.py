@@ -1,0 +1,26 @@
+"""The per-app bundle the views reach through ``current_app`` (never a module global)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from ..services import Services
+from .oauth_state import PendingAuthorizations
+
+EXTENSION_KEY = "oura_addon"
+
+# Oura accepts http only for localhost; registering this lets plain-http installs connect
+# by pasting the address the browser lands on. Documented in DOCS.md; never change it.
+PASTE_REDIRECT_URI = "http://localhost/oura-callback"
+
+
+@dataclass(frozen=True)
+class WebContext:
+    services: Services
+    pending: PendingAuthorizations
+
+
+def web_context() -> WebContext:
+    return current_app.extensions[EXTENSION_KEY]

@@ -1,0 +1,137 @@
+"""OAuth ``state`` values: issued, bound to an account and redirect URI, used once, short-lived.
+
+Kept in memory on purpose: a restart only means the user clicks "Connect" again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+STATE_LIFETIME_SECONDS = 600  # Oura's authorization codes live 10 minutes as well.
+
+
+@dataclass(frozen=True)
+class Pending:
+    account: str
+    redirect_uri: str
+    expires_at: float
+
+
+class StateError(Exception):
+    """The ``state`` that came back cannot be used; ``user_message`` says why and what to do."""
+
+    kind = "state"
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class UnknownState(StateError):
+    kind = "unknown_state"
+
+
+class ExpiredState(StateError):
+    kind = "expired_state"
+
+
+class ReplayedState(StateError):
+    kind = "replayed_state"
+
+
+class PendingAuthorizations:
+    """Thread-safe registry of authorizations in flight (waitress serves several threads)."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        lifetime: float = STATE_LIFETIME_SECONDS,
+    ) -> None:
+        self._clock = clock
+        self._lifetime = lifetime
+        self._lock = threading.Lock()
+        self._pending: dict[str, Pending] = {}
+        # Used states are remembered until they would have expired, to say "already used".
+        self._used: dict[str, float] = {}
+
+    @property
+    def lifetime(self) -> int:
+        return int(self._lifetime)
+
+    def issue(self, account: str, redirect_uri: str) -> str:
+        state = secrets.token_urlsafe(32)
+        with self._lock:
+            self._forget_old()
+            self._pending[state] = Pending(account, redirect_uri, self._clock() + self._lifetime)
+        return state
+
+    def consume(self, state: str, account: str | None = None) -> Pending:
+        """Return and forget the authorization ``state`` belongs to.
+
+        With ``account`` given, a state issued for another account is refused and left
+        untouched, so a paste into the wrong form cannot spoil the other authorization.
+        """
+        with self._lock:
+            pending = self._take(state, account)
+            self._used[state] = pending.expires_at
+            return pending
+
+    def consume_latest(self, account: str) -> Pending:
+        """For a pasted bare code (no state): the account's newest unexpired authorization."""
+        with self._lock:
+            now = self._clock()
+            candidates = [
+                (pending.expires_at, state)
+                for state, pending in self._pending.items()
+                if pending.account == account and pending.expires_at > now
+            ]
+            if not candidates:
+                raise UnknownState(
+                    f"No authorization for {account!r} is waiting: click Connect and try again."
+                )
+            _, state = max(candidates)
+            pending = self._pending.pop(state)
+            self._used[state] = pending.expires_at
+            return pending
+
+    def is_pending(self, account: str) -> bool:
+        with self._lock:
+            now = self._clock()
+            return any(p.account == account and p.expires_at > now for p in self._pending.values())
+
+    def _take(self, state: str, account: str | None) -> Pending:
+        now = self._clock()
+        pending = self._pending.get(state) if state else None
+        if pending is None:
+            if state in self._used and self._used[state] > now:
+                raise ReplayedState(
+                    "This sign-in link was already used. Start again from the add-on panel."
+                )
+            raise UnknownState(
+                "This sign-in answer does not match any connection started from this add-on "
+                "(or the add-on restarted meanwhile). Start again from the add-on panel."
+            )
+        if pending.expires_at <= now:
+            del self._pending[state]
+            raise ExpiredState(
+                "More than 10 minutes passed since you clicked Connect. "
+                "Start again from the add-on panel."
+            )
+        if account is not None and pending.account != account:
+            raise UnknownState(
+                f"This answer belongs to the account {pending.account!r}, not {account!r}. "
+                "Paste it into that account's form."
+            )
+        del self._pending[state]
+        return pending
+
+    def _forget_old(self) -> None:
+        now = self._clock()
+        for state in [s for s, p in self._pending.items() if p.expires_at <= now - 3600]:
+            del self._pending[state]
+        for state in [s for s, until in self._used.items() if until <= now]:
+            del self._used[state]

@@ -1,0 +1,95 @@
+"""The HTML pages: set-up, accounts and dashboard, plus the plain forms they post.
+
+Forms redirect back (post/redirect/get) with a flashed message, so a reload never resubmits.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from . import actions
+from .actions import ActionError
+from .context import web_context
+from .views import account_view, collect_accounts, collect_home_assistant, credentials_description
+
+bp = Blueprint("panel", __name__)
+
+
+def _page_data() -> dict:
+    ctx = web_context()
+    return {
+        "settings": ctx.services.settings,
+        "credentials": credentials_description(ctx.services),
+        "home_assistant": collect_home_assistant(ctx.services),
+    }
+
+
+@bp.get("/")
+def index() -> str:
+    ctx = web_context()
+    accounts = collect_accounts(ctx.services, ctx.pending)
+    return render_template("index.html", accounts=accounts, **_page_data())
+
+
+@bp.get("/accounts/<name>")
+def account(name: str) -> str:
+    ctx = web_context()
+    stored = ctx.services.accounts.get(name)
+    if stored is None:
+        abort(404)
+    view = account_view(ctx.services, stored, ctx.pending)
+    return render_template("account.html", account=view, **_page_data())
+
+
+def _back(default_endpoint: str = "panel.index", **values: str) -> Response:
+    # Only our own pages: a form's "next" is an endpoint name, never a URL.
+    target = request.form.get("next")
+    if target == "account" and values.get("name"):
+        return redirect(url_for("panel.account", name=values["name"]))
+    return redirect(url_for(default_endpoint))
+
+
+@bp.post("/credentials")
+def save_credentials() -> Response:
+    try:
+        actions.save_credentials(
+            web_context().services,
+            request.form.get("client_id", ""),
+            request.form.get("client_secret", ""),
+        )
+        flash("Client credentials saved.", "info")
+    except ActionError as err:
+        flash(err.message, "error")
+    return _back()
+
+
+@bp.post("/accounts")
+def add_account() -> Response:
+    try:
+        created = actions.add_account(web_context().services, request.form.get("name", ""))
+        flash(f"Account {created.name!r} added: click Connect to link it to Oura.", "info")
+    except ActionError as err:
+        flash(err.message, "error")
+    return _back()
+
+
+@bp.post("/accounts/<name>/sync")
+def sync_account(name: str) -> Response:
+    try:
+        actions.sync_now(web_context().services, name)
+        flash(f"Syncing {name} now.", "info")
+    except ActionError as err:
+        flash(err.message, "error")
+    return _back(name=name)
+
+
+@bp.post("/accounts/<name>/disconnect")
+def disconnect_account(name: str) -> Response:
+    try:
+        revoked = actions.remove_account(web_context().services, name)
+        note = "" if revoked else " (Oura could not be told; remove the app there if you like)"
+        flash(f"Account {name!r} disconnected and its entities removed{note}.", "info")
+    except ActionError as err:
+        flash(err.message, "error")
+    return _back()

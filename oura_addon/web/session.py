@@ -1,0 +1,85 @@
+"""The panel's browser session: a signed cookie scoped to the ingress path, and CSRF tokens.
+
+The cookie is signed with a key kept in ``/data/secret_key`` (0600) so an open panel keeps
+working across add-on restarts. The CSRF token lives in that signed session and must come
+back as ``X-CSRF-Token`` (fetch) or a ``csrf_token`` form field on every state change.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+from ..storage import atomic_write_bytes
+
+LOG = logging.getLogger(__name__)
+
+SECRET_KEY_FILE = "secret_key"
+SESSION_COOKIE_NAME = "oura_panel_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_CSRF_SESSION_KEY = "csrf"
+STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def load_secret_key(data_dir: Path) -> bytes:
+    """Read the key from ``data_dir``, creating it on first start.
+
+    An unwritable data directory is not fatal: the key then lasts for this process only.
+    """
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        LOG.warning("Cannot read %s (%s); panel sessions end at restart", path, err.strerror)
+        return secrets.token_bytes(32)
+    key = secrets.token_bytes(32)
+    try:
+        atomic_write_bytes(path, key)
+    except OSError as err:
+        LOG.warning("Cannot write %s (%s); panel sessions end at restart", path, err.strerror)
+    return key
+
+
+class IngressSessionInterface(SecureCookieSessionInterface):
+    """Scopes the cookie to the ingress prefix of the request being answered."""
+
+    def get_cookie_path(self, app: Flask) -> str:
+        return request.script_root or "/"
+
+
+def configure_session(app: Flask, secret_key: bytes) -> None:
+    app.secret_key = secret_key
+    app.session_interface = IngressSessionInterface()
+    app.config.update(
+        SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+    )
+
+
+def csrf_token() -> str:
+    """This session's token, created on first use (the page's meta tag and forms carry it)."""
+    token = session.get(_CSRF_SESSION_KEY)
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        session[_CSRF_SESSION_KEY] = token
+    return token
+
+
+def csrf_ok() -> bool:
+    """Whether the current request carries this session's token (header or form field)."""
+    expected = session.get(_CSRF_SESSION_KEY)
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    if not isinstance(expected, str) or not expected or not sent:
+        return False
+    return hmac.compare_digest(expected.encode(), sent.encode())

@@ -1,0 +1,291 @@
+"""What the panel shows, as plain values: gathered from the services once per request.
+
+``collect_*`` functions are the edge (they call the scheduler and stores and survive their
+failures); everything else here is pure and shared by the HTML pages and the JSON API.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from .. import __version__
+from ..services import TREND_METRICS, AccountSnapshot, AddonSnapshot, Services
+from ..states import EntityState
+from .oauth_state import PendingAuthorizations
+
+try:
+    from .charts import render_trend_chart
+except ImportError:  # the chart renderer is optional; the page falls back to a table
+    render_trend_chart = None
+
+LOG = logging.getLogger(__name__)
+
+# Headline numbers on the dashboard: (entity key under the account's prefix, label).
+HEADLINE_METRICS: tuple[tuple[str, str], ...] = (
+    ("sleep_score", "Sleep score"),
+    ("readiness_score", "Readiness score"),
+    ("activity_score", "Activity score"),
+    ("average_hrv", "HRV"),
+    ("lowest_heart_rate", "Resting heart rate"),
+    ("total_sleep_duration", "Total sleep"),
+    ("steps", "Steps"),
+)
+
+CONNECTION_LABELS = {
+    "connected": "Connected",
+    "needs_reconnect": "Needs reconnecting",
+    "not_connected": "Not connected",
+}
+
+
+@dataclass(frozen=True)
+class EntityRow:
+    entity_id: str
+    name: str
+    state: str
+    unit: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "entity_id": self.entity_id,
+            "state": self.state,
+            "unit": self.unit,
+            "name": self.name,
+        }
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: str | None  # None: no data yet
+    unit: str
+    entity_id: str
+
+
+@dataclass(frozen=True)
+class Trend:
+    label: str
+    unit: str
+    points: tuple[tuple[date, float | None], ...]
+    svg: str | None  # None: render the points as a table
+
+    @property
+    def has_data(self) -> bool:
+        return any(value is not None for _, value in self.points)
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """One account as the panel shows it: stored state + the scheduler's snapshot."""
+
+    name: str
+    entity_prefix: str
+    connection: str
+    email: str | None
+    auth_error: str | None
+    authorizing: bool
+    snapshot: AccountSnapshot
+
+    @property
+    def connection_label(self) -> str:
+        return CONNECTION_LABELS.get(self.connection, self.connection)
+
+    @property
+    def is_connected(self) -> bool:
+        return self.connection == "connected"
+
+    @property
+    def entities(self) -> list[EntityRow]:
+        return entity_rows(self.snapshot.states)
+
+    @property
+    def headline(self) -> list[Metric]:
+        return headline_metrics(self.entity_prefix, self.snapshot.states)
+
+    @property
+    def trends(self) -> list[Trend]:
+        return trends(self.snapshot.history)
+
+    def to_json(self) -> dict[str, Any]:
+        snap = self.snapshot
+        return {
+            "name": self.name,
+            "entity_prefix": self.entity_prefix,
+            "connection": self.connection,
+            "email": self.email,
+            "auth_error": self.auth_error,
+            "authorizing": self.authorizing,
+            "last_sync": iso(snap.last_sync),
+            "next_sync": iso(snap.next_sync),
+            "syncing": snap.syncing,
+            "last_error": snap.last_error,
+            "endpoint_errors": dict(snap.endpoint_errors),
+            "entities": [row.to_json() for row in self.entities],
+        }
+
+
+@dataclass(frozen=True)
+class HomeAssistantView:
+    state: str  # "connected" | "unreachable" | "demo" | "unknown"
+    message: str
+    url: str
+    last_publish: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "message": self.message,
+            "url": self.url,
+            "last_publish": iso(self.last_publish),
+        }
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def object_id(entity_id: str) -> str:
+    return entity_id.split(".", 1)[-1]
+
+
+def entity_rows(states: Sequence[EntityState]) -> list[EntityRow]:
+    rows = []
+    for state in states:
+        attributes = state.attributes or {}
+        rows.append(
+            EntityRow(
+                entity_id=state.entity_id,
+                name=str(attributes.get("friendly_name") or ""),
+                state=state.state,
+                unit=str(attributes.get("unit_of_measurement") or ""),
+            )
+        )
+    return sorted(rows, key=lambda row: row.entity_id)
+
+
+def headline_metrics(prefix: str, states: Sequence[EntityState]) -> list[Metric]:
+    by_object_id = {object_id(s.entity_id): s for s in states}
+    metrics = []
+    for key, label in HEADLINE_METRICS:
+        state = by_object_id.get(f"{prefix}_{key}")
+        usable = state is not None and state.state not in ("unknown", "unavailable", "")
+        metrics.append(
+            Metric(
+                label=label,
+                value=state.state if usable and state else None,
+                unit=str((state.attributes or {}).get("unit_of_measurement") or "")
+                if state
+                else "",
+                entity_id=state.entity_id if state else "",
+            )
+        )
+    return metrics
+
+
+def trends(history: Mapping[str, Sequence[tuple[date, float | None]]]) -> list[Trend]:
+    result = []
+    for key, label, unit in TREND_METRICS:
+        points = tuple(history.get(key, ()))
+        result.append(Trend(label, unit, points, _chart(points, label, unit)))
+    return result
+
+
+def _chart(points: tuple[tuple[date, float | None], ...], label: str, unit: str) -> str | None:
+    if render_trend_chart is None or not any(v is not None for _, v in points):
+        return None
+    try:
+        return render_trend_chart(points, title=label, unit=unit)
+    except Exception:  # a chart bug must not take the page down; the table still shows
+        LOG.exception("Cannot draw the %s chart", label)
+        return None
+
+
+def home_assistant_view(snapshot: AddonSnapshot, demo: bool) -> HomeAssistantView:
+    status = snapshot.home_assistant or ""
+    url = snapshot.home_assistant_url
+    if status.startswith("connected"):
+        return HomeAssistantView(
+            "connected", "Home Assistant: connected.", url, snapshot.last_publish
+        )
+    if status.startswith("unreachable"):
+        why = status.partition(":")[2].strip() or "no answer"
+        return HomeAssistantView(
+            "unreachable",
+            f"Home Assistant is unreachable at {url}: {why}. States are kept and sent when it "
+            "answers again.",
+            url,
+            snapshot.last_publish,
+        )
+    if demo or status.startswith("not configured"):
+        return HomeAssistantView(
+            "demo",
+            f"Demo mode: no Home Assistant configured; states would be sent to {url}.",
+            url,
+            snapshot.last_publish,
+        )
+    return HomeAssistantView("unknown", f"Home Assistant: {status}.", url, snapshot.last_publish)
+
+
+def collect_accounts(services: Services, pending: PendingAuthorizations) -> list[AccountView]:
+    try:
+        accounts = services.accounts.list()
+    except Exception:  # a broken store must still leave the panel usable to fix it
+        LOG.exception("Cannot list accounts")
+        return []
+    return [account_view(services, account, pending) for account in accounts]
+
+
+def account_view(services: Services, account: Any, pending: PendingAuthorizations) -> AccountView:
+    try:
+        snapshot = services.sync.account_snapshot(account.name)
+    except Exception:  # the scheduler may not know a just-created account yet
+        LOG.debug("No snapshot for %s", account.name, exc_info=True)
+        snapshot = AccountSnapshot(name=account.name, entity_prefix=account.entity_prefix)
+    return AccountView(
+        name=account.name,
+        entity_prefix=account.entity_prefix,
+        connection=account.connection,
+        email=account.email,
+        auth_error=account.auth_error,
+        authorizing=pending.is_pending(account.name),
+        snapshot=snapshot,
+    )
+
+
+def collect_home_assistant(services: Services) -> HomeAssistantView:
+    try:
+        snapshot = services.sync.addon_snapshot()
+    except Exception:
+        LOG.exception("Cannot read the add-on status")
+        snapshot = AddonSnapshot("unreachable: status unavailable", services.settings.ha_api_url)
+    return home_assistant_view(snapshot, services.settings.demo)
+
+
+def credentials_description(services: Services) -> dict[str, Any]:
+    try:
+        described = dict(services.credentials.describe())
+    except Exception:
+        LOG.exception("Cannot read the client credentials")
+        described = {"client_id": None, "source": None, "has_secret": False}
+    # Only these three keys ever leave: never a secret, whatever describe() grows.
+    return {
+        "client_id": described.get("client_id"),
+        "source": described.get("source"),
+        "has_secret": bool(described.get("has_secret")),
+    }
+
+
+def status_document(services: Services, pending: PendingAuthorizations) -> dict[str, Any]:
+    """The body of ``GET /api/status``: everything the panel polls, never a secret."""
+    return {
+        "version": __version__,
+        "demo": services.settings.demo,
+        "problems": list(services.settings.problems),
+        "credentials": credentials_description(services),
+        "home_assistant": collect_home_assistant(services).to_json(),
+        "accounts": [view.to_json() for view in collect_accounts(services, pending)],
+    }

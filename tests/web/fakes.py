@@ -1,0 +1,308 @@
+"""Small in-memory stand-ins for the collaborators the panel gets in its ``Services`` bundle.
+
+Written against the interfaces of AccountStore, AppCredentialsStore, OAuthClient, OuraClient
+and the scheduler; they record calls so tests can assert what the panel asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from oura_addon.logs import SecretRedactor
+from oura_addon.oura.errors import OAuthError, OuraApiError
+from oura_addon.oura.tokens import AppCredentials, TokenSet
+from oura_addon.services import AccountSnapshot, AddonSnapshot, Services
+from oura_addon.settings import Settings
+from oura_addon.states import EntityState, entity_prefix
+
+CLIENT_ID = "fake-client-id"
+CLIENT_SECRET = "fake-client-secret-s3cr3t"
+ACCESS_TOKEN = "fake-access-token-AAAA1111"
+REFRESH_TOKEN = "fake-refresh-token-RRRR2222"
+AUTH_CODE = "fake-auth-code-CCCC3333"
+EMAIL = "sleeper@example.com"
+SECRETS = (CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, AUTH_CODE)
+
+_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+@dataclass(frozen=True)
+class FakeAccount:
+    name: str
+    entity_prefix: str
+    email: str | None = None
+    connection: str = "not_connected"
+    auth_error: str | None = None
+    has_tokens: bool = False
+    scopes: tuple[str, ...] = ()
+
+
+class FakeAccountStore:
+    def __init__(self) -> None:
+        self.accounts: dict[str, FakeAccount] = {}
+        self.stored_tokens: dict[str, TokenSet] = {}
+
+    def validate_name(self, name: str) -> None:
+        if not _NAME.match(name or ""):
+            raise ValueError("An account name uses 1-32 lower-case letters, digits or underscores.")
+
+    def create(self, name: str) -> FakeAccount:
+        self.validate_name(name)
+        account = FakeAccount(name, entity_prefix(name, is_first=not self.accounts))
+        self.accounts[name] = account
+        return account
+
+    def get(self, name: str) -> FakeAccount | None:
+        return self.accounts.get(name)
+
+    def list(self) -> list[FakeAccount]:
+        return list(self.accounts.values())
+
+    def delete(self, name: str) -> None:
+        self.accounts.pop(name, None)
+        self.stored_tokens.pop(name, None)
+
+    def save_tokens(self, name: str, tokens: TokenSet, email: str | None = None) -> None:
+        account = self.accounts[name]
+        self.stored_tokens[name] = tokens
+        self.accounts[name] = replace(
+            account,
+            connection="connected",
+            has_tokens=True,
+            auth_error=None,
+            email=email or account.email,
+        )
+
+    def mark_auth_lost(self, name: str, message: str) -> None:
+        self.accounts[name] = replace(
+            self.accounts[name], connection="needs_reconnect", auth_error=message
+        )
+
+    def tokens(self, name: str) -> TokenSet | None:
+        return self.stored_tokens.get(name)
+
+
+class FakeCredentialsStore:
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.source = source if client_id else None
+
+    def get(self) -> AppCredentials | None:
+        if self.client_id and self.client_secret:
+            return AppCredentials(self.client_id, self.client_secret)
+        return None
+
+    def save(self, client_id: str, client_secret: str) -> None:
+        self.client_id = client_id
+        if client_secret:
+            self.client_secret = client_secret
+        self.source = "panel"
+
+    def clear(self) -> None:
+        self.client_id = self.client_secret = self.source = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "source": self.source,
+            "has_secret": bool(self.client_secret),
+        }
+
+
+class FakeOAuth:
+    """Answers like Oura: a consent URL, a token pair for the code, or a prepared error."""
+
+    def __init__(self) -> None:
+        self.exchange_error: OAuthError | None = None
+        self.exchanges: list[tuple[str, str]] = []
+        self.revoked: list[str] = []
+
+    def authorization_url(
+        self, credentials: AppCredentials, redirect_uri: str, state: str, scopes: Any = ()
+    ) -> str:
+        return (
+            "https://oura.invalid/oauth/authorize?client_id="
+            f"{credentials.client_id}&redirect_uri={redirect_uri}&state={state}"
+        )
+
+    def exchange_code(self, credentials: AppCredentials, code: str, redirect_uri: str) -> TokenSet:
+        self.exchanges.append((code, redirect_uri))
+        if self.exchange_error is not None:
+            raise self.exchange_error
+        return TokenSet(
+            ACCESS_TOKEN, REFRESH_TOKEN, expires_at=4_000_000_000.0, scopes=("daily", "email")
+        )
+
+    def revoke(self, access_token: str) -> bool:
+        self.revoked.append(access_token)
+        return True
+
+
+@dataclass
+class FakePersonalInfo:
+    email: str | None
+
+
+class FakeOuraClient:
+    def __init__(self, email: str | None, error: Exception | None) -> None:
+        self._email = email
+        self._error = error
+
+    def personal_info(self) -> FakePersonalInfo:
+        if self._error is not None:
+            raise self._error
+        return FakePersonalInfo(self._email)
+
+
+@dataclass
+class FakeOuraClients:
+    email: str | None = EMAIL
+    error: Exception | None = None
+
+    def __call__(self, account: str) -> FakeOuraClient:
+        return FakeOuraClient(self.email, self.error)
+
+
+def sample_states(prefix: str) -> tuple[EntityState, ...]:
+    def sensor(key: str, state: str, name: str, unit: str = "") -> EntityState:
+        attributes: dict[str, Any] = {"friendly_name": name}
+        if unit:
+            attributes["unit_of_measurement"] = unit
+        return EntityState(f"sensor.{prefix}_{key}", state, attributes)
+
+    return (
+        sensor("sleep_score", "82", "Oura Sleep score"),
+        sensor("readiness_score", "77", "Oura Readiness score"),
+        sensor("activity_score", "91", "Oura Activity score"),
+        sensor("average_hrv", "48", "Oura Average HRV", "ms"),
+        sensor("lowest_heart_rate", "51", "Oura Lowest heart rate", "bpm"),
+        sensor("total_sleep_duration", "7.4", "Oura Total sleep", "h"),
+        sensor("steps", "10234", "Oura Steps", "steps"),
+    )
+
+
+def sample_history(days: int = 30) -> dict[str, tuple[tuple[date, float | None], ...]]:
+    start = date(2025, 1, 1)
+    series = tuple(
+        (start + timedelta(days=i), None if i % 7 == 3 else float(70 + i % 10)) for i in range(days)
+    )
+    return {"sleep_score": series, "readiness_score": series, "average_hrv": series}
+
+
+@dataclass
+class FakeSync:
+    home_assistant: str = "connected"
+    home_assistant_url: str = "http://supervisor/core/api"
+    snapshots: dict[str, AccountSnapshot] = field(default_factory=dict)
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+
+    def sync_now(self, account: str | None = None) -> None:
+        self.calls.append(("sync_now", account))
+
+    def account_snapshot(self, account: str) -> AccountSnapshot:
+        return self.snapshots[account]
+
+    def addon_snapshot(self) -> AddonSnapshot:
+        return AddonSnapshot(
+            self.home_assistant, self.home_assistant_url, datetime(2025, 1, 30, 7, 0, tzinfo=UTC)
+        )
+
+    def account_connected(self, account: str) -> None:
+        self.calls.append(("account_connected", account))
+
+    def account_removed(self, account: str, entity_prefix: str) -> None:
+        self.calls.append(("account_removed", (account, entity_prefix)))
+
+
+@dataclass
+class FakeServices:
+    """The parts of a ``Services`` bundle, kept typed as fakes for the tests' assertions."""
+
+    settings: Settings
+    accounts: FakeAccountStore
+    credentials: FakeCredentialsStore
+    oauth: FakeOAuth
+    oura_clients: FakeOuraClients
+    sync: FakeSync
+    redactor: SecretRedactor
+
+    def bundle(self) -> Services:
+        return Services(
+            settings=self.settings,
+            accounts=self.accounts,  # type: ignore[arg-type]
+            credentials=self.credentials,  # type: ignore[arg-type]
+            oauth=self.oauth,  # type: ignore[arg-type]
+            oura_client=self.oura_clients,  # type: ignore[arg-type]
+            sync=self.sync,
+            redactor=self.redactor,
+        )
+
+
+def fake_services(
+    data_dir: Path,
+    *,
+    with_credentials: bool = True,
+    demo: bool = False,
+    problems: tuple[str, ...] = (),
+) -> FakeServices:
+    settings = Settings(
+        data_dir=data_dir,
+        trusted_clients=("172.30.32.2", "127.0.0.1"),
+        demo=demo,
+        problems=problems,
+    )
+    credentials = (
+        FakeCredentialsStore(CLIENT_ID, CLIENT_SECRET, source="panel")
+        if with_credentials
+        else FakeCredentialsStore()
+    )
+    return FakeServices(
+        settings=settings,
+        accounts=FakeAccountStore(),
+        credentials=credentials,
+        oauth=FakeOAuth(),
+        oura_clients=FakeOuraClients(),
+        sync=FakeSync(),
+        redactor=SecretRedactor(),
+    )
+
+
+def connect(
+    services: FakeServices,
+    name: str,
+    *,
+    last_error: str | None = None,
+    endpoint_errors: dict[str, str] | None = None,
+    with_data: bool = True,
+) -> FakeAccount:
+    """An account as it looks after a successful connection and sync."""
+    account = services.accounts.create(name)
+    services.accounts.save_tokens(
+        name, TokenSet(ACCESS_TOKEN, REFRESH_TOKEN, 4_000_000_000.0), email=f"{name}@example.com"
+    )
+    services.sync.snapshots[name] = AccountSnapshot(
+        name=name,
+        entity_prefix=account.entity_prefix,
+        last_sync=datetime(2025, 1, 30, 6, 50, tzinfo=UTC),
+        next_sync=datetime(2025, 1, 30, 7, 0, tzinfo=UTC),
+        last_error=last_error,
+        endpoint_errors=endpoint_errors or {},
+        states=sample_states(account.entity_prefix) if with_data else (),
+        history=sample_history() if with_data else {},
+    )
+    return services.accounts.accounts[name]
+
+
+class BrokenPersonalInfo(OuraApiError):
+    def __init__(self) -> None:
+        super().__init__("Oura refused personal_info.", "personal_info")
