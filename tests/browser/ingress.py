@@ -37,9 +37,9 @@ REMOTE_USER_DISPLAY_NAME = "Jane Doe"
 _TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
-def free_port() -> int:
+def free_port(address: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((address, 0))
         return probe.getsockname()[1]
 
 
@@ -70,7 +70,11 @@ def outer_page(ingress_path: str) -> str:
 
 
 def nginx_config(
-    workdir: Path, listen_port: int, addon_port: int, ingress_path: str, run_as_root: bool
+    workdir: Path,
+    listen: str,
+    addon_port: int,
+    ingress_path: str,
+    run_as_root: bool,
 ) -> str:
     temp_paths = "\n".join(
         f"    {name}_temp_path {workdir / 'temp' / name};" for name in _TEMP_PATHS
@@ -91,7 +95,7 @@ http {{
     default_type application/octet-stream;
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
     server {{
-        listen 127.0.0.1:{listen_port};
+        listen {listen};
         server_name localhost;
         root {workdir / "www"};
 
@@ -138,9 +142,11 @@ class IngressProxy:
         workdir: Path | None = None,
     ) -> None:
         self.addon_port = addon_port
-        # "localhost" or "127.0.0.1": the panel may treat the two differently (Oura accepts
-        # http redirect URIs only on localhost); nginx listens on 127.0.0.1 either way.
+        # The host name in the outer page's address decides what the panel offers: Oura
+        # accepts plain http redirect URIs only on localhost, so another loopback address
+        # (127.0.0.2) stands in for "http://homeassistant.local:8123".
         self.public_host = public_host
+        self.listen_address = "127.0.0.1" if public_host == "localhost" else public_host
         self.ingress_path = f"/api/hassio_ingress/{token}"
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="ingress-"))
@@ -165,11 +171,15 @@ class IngressProxy:
             (self.workdir / "temp" / name).mkdir(parents=True, exist_ok=True)
         (self.workdir / "www").mkdir(exist_ok=True)
         (self.workdir / "www" / "outer.html").write_text(outer_page(self.ingress_path))
-        self.port = free_port()
+        self.port = free_port(self.listen_address)
         config = self.workdir / "nginx.conf"
         config.write_text(
             nginx_config(
-                self.workdir, self.port, self.addon_port, self.ingress_path, os.geteuid() == 0
+                self.workdir,
+                f"{self.listen_address}:{self.port}",
+                self.addon_port,
+                self.ingress_path,
+                os.geteuid() == 0,
             )
         )
         stderr_path = self.workdir / "stderr.log"
@@ -184,7 +194,7 @@ class IngressProxy:
             if self._process.poll() is not None:
                 break
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                with socket.create_connection((self.listen_address, self.port), timeout=0.5):
                     return self
             except OSError:
                 time.sleep(0.05)

@@ -1,46 +1,60 @@
-"""The paste method: for Home Assistant opened over plain http, where Oura only accepts a
+"""The paste method: Home Assistant opened over plain http on a name that is not localhost
+(here 127.0.0.2 stands in for http://homeassistant.local:8123), where Oura only accepts a
 localhost redirect URI that the browser then fails to load."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
+from .ingress import IngressProxy
+
 pytestmark = pytest.mark.browser
 
 
-def test_pasting_the_redirected_url_connects_the_account(panel, addon):
+@pytest.fixture(scope="module")
+def ingress(addon) -> Iterator[IngressProxy]:
+    with IngressProxy(addon.port, public_host="127.0.0.2") as proxy:
+        yield proxy
+
+
+def test_plain_http_home_assistant_gets_the_paste_method_and_connects(panel, addon, served):
     frame = panel.open()
     paste_uri = frame.locator("body").get_attribute("data-paste-uri")
     assert paste_uri.startswith("http://localhost")
-    paste_toggle = frame.get_by_label(re.compile("Use the paste method"))
-    if not paste_toggle.is_checked():
-        paste_toggle.check()
+    # The panel explains why and shows the localhost address to register instead.
+    expect(frame.locator("#redirect-warning")).to_be_visible()
+    expect(frame.get_by_label(re.compile("Use the paste method"))).to_be_checked()
+    expect(frame.get_by_text(paste_uri, exact=True).first).to_be_visible()
 
     consent = panel.open_consent("Connect")
-    authorize_query = parse_qs(urlsplit(consent.url).query)
-    assert authorize_query["redirect_uri"] == [paste_uri]
-    # Nothing listens at the localhost address: the browser's navigation there fails.
+    assert parse_qs(urlsplit(consent.url).query)["redirect_uri"] == [paste_uri]
+    # Nothing listens at the localhost address: the navigation there fails, as it would.
     landed: list[str] = []
 
-    def refuse(route):
+    def refuse(route) -> None:
         landed.append(route.request.url)
         route.abort("connectionrefused")
 
     consent.route(re.compile("^" + re.escape(paste_uri)), refuse)
-    panel.approve(consent)
-    consent.wait_for_event("requestfailed")
-    assert landed and landed[0].startswith(paste_uri + "?")
-    assert "code=" in landed[0]
+    with consent.expect_event("requestfailed"):
+        panel.approve(consent)
+    assert len(landed) == 1
+    assert landed[0].startswith(paste_uri + "?")
+    code = parse_qs(urlsplit(landed[0]).query)["code"][0]
 
     frame.get_by_label("Redirected URL").fill(landed[0])
     frame.get_by_role("button", name="Finish connecting").click()
 
-    expect(frame.get_by_text("Connected").first).to_be_visible()
+    expect(frame.locator('[data-field="connection"]').first).to_have_text("Connected")
     account = panel.account()
     assert account["connection"] == "connected"
     assert account["email"]
+    expect(frame.get_by_text(account["email"]).first).to_be_visible()
     assert (addon.accounts_dir / "oura.json").exists()
+    assert served.containing(code) == []
+    assert code not in addon.log_text
