@@ -31,7 +31,7 @@ from .errors import (
     TokenUnavailable,
     Unauthorized,
 )
-from .models import PersonalInfo, parse_record
+from .models import PersonalInfo, RestModePeriod, parse_record
 
 __all__ = [
     "AccessDenied",
@@ -129,8 +129,11 @@ def within_days(record: Any, start: date, end: date) -> bool:
     first = getattr(record, "start_day", None)
     if first is not None:
         last = getattr(record, "end_day", None)
-        # A period without an end day is still going on.
-        return first <= end and (last is None or last >= start)
+        if last is None:
+            # A rest mode period without an end is still going on; a tag without one is a
+            # moment on its start day.
+            last = end if isinstance(record, RestModePeriod) else first
+        return first <= end and last >= start
     day = getattr(record, "day", None)
     if isinstance(day, date):
         return start <= day <= end

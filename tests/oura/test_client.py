@@ -239,6 +239,18 @@ def test_sync_keeps_periods_overlapping_the_window(scripted, tokens, policy) -> 
     assert [r.id for r in records] == ["ongoing"]
 
 
+def test_sync_keeps_tags_of_the_window_days_only(scripted, tokens, policy) -> None:
+    tags = [
+        {"id": "day-before", "start_day": "2024-11-10", "end_day": None},
+        {"id": "today", "start_day": "2024-11-11", "end_day": None},
+        {"id": "spans-today", "start_day": "2024-11-10", "end_day": "2024-11-12"},
+    ]
+    scripted.script(f"{V2}/enhanced_tag", Reply(200, page(*tags)))
+    endpoint = ENDPOINTS_BY_NAME["enhanced_tag"]
+    result = make_client(scripted, tokens, policy).sync([endpoint], DAY, DAY)
+    assert [r.id for r in result.records["enhanced_tag"]] == ["today", "spans-today"]
+
+
 def test_sync_queries_for_datetime_endpoints() -> None:
     heartrate = ENDPOINTS_BY_NAME["heartrate"]
     assert sync_query(heartrate, DAY, DAY) == {
