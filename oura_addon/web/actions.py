@@ -130,8 +130,8 @@ def finish_authorization(services: Services, pending: Pending, code: str) -> Con
     services.accounts.save_tokens(name, tokens)
     email = _email_of(services, name)
     if email:
-        # Re-read the tokens: the client may already have refreshed and stored a new pair.
-        services.accounts.save_tokens(name, services.accounts.tokens(name) or tokens, email=email)
+        # set_email leaves the tokens alone: the client may already have refreshed the pair.
+        services.accounts.set_email(name, email)
     try:
         services.sync.account_connected(name)
     except Exception:  # the tokens are stored; the next scheduled cycle picks the account up

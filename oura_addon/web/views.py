@@ -130,7 +130,7 @@ class AccountView:
 
 @dataclass(frozen=True)
 class HomeAssistantView:
-    state: str  # "connected" | "unreachable" | "demo" | "unknown"
+    state: str  # connected, waiting, unreachable, demo, not_configured or unknown
     message: str
     url: str
     last_publish: datetime | None
@@ -220,13 +220,21 @@ def home_assistant_view(snapshot: AddonSnapshot, demo: bool) -> HomeAssistantVie
             url,
             snapshot.last_publish,
         )
-    if demo or status.startswith("not configured"):
+    if status.startswith("waiting"):
         return HomeAssistantView(
-            "demo",
-            f"Demo mode: no Home Assistant configured; states would be sent to {url}.",
+            "waiting",
+            f"Home Assistant: waiting for the first sync to send states to {url}.",
             url,
             snapshot.last_publish,
         )
+    if status.startswith("not configured"):
+        message = (
+            f"Demo mode: no Home Assistant configured; states would be sent to {url}."
+            if demo
+            else "Home Assistant is not configured: states are not sent anywhere. "
+            "Restart the add-on; if this stays, reinstall it so it gets API access."
+        )
+        return HomeAssistantView("demo" if demo else "not_configured", message, url, None)
     return HomeAssistantView("unknown", f"Home Assistant: {status}.", url, snapshot.last_publish)
 
 
@@ -270,12 +278,14 @@ def credentials_description(services: Services) -> dict[str, Any]:
         described = dict(services.credentials.describe())
     except Exception:
         LOG.exception("Cannot read the client credentials")
-        described = {"client_id": None, "source": None, "has_secret": False}
-    # Only these three keys ever leave: never a secret, whatever describe() grows.
+        described = {}
+    # Only these keys ever leave: never a secret, whatever describe() grows.
+    problems = described.get("problems") or []
     return {
         "client_id": described.get("client_id"),
         "source": described.get("source"),
         "has_secret": bool(described.get("has_secret")),
+        "problems": [str(p) for p in problems] if isinstance(problems, list) else [],
     }
 
 

@@ -27,7 +27,7 @@ AUTH_CODE = "fake-auth-code-CCCC3333"
 EMAIL = "sleeper@example.com"
 SECRETS = (CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, AUTH_CODE)
 
-_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,11 @@ class FakeAccountStore:
             connection="connected",
             has_tokens=True,
             auth_error=None,
-            email=email or account.email,
+            email=email if email is not None else account.email,
         )
+
+    def set_email(self, name: str, email: str | None) -> None:
+        self.accounts[name] = replace(self.accounts[name], email=email)
 
     def mark_auth_lost(self, name: str, message: str) -> None:
         self.accounts[name] = replace(
