@@ -1,0 +1,88 @@
+"""``/_sim/*``: let another process flip faults, read the request log, get tokens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+
+from .request_log import LoggedRequest
+
+if TYPE_CHECKING:
+    from .app import Simulator
+
+
+def _bad_request(message: str) -> Response:
+    response = jsonify({"detail": message})
+    response.status_code = 400
+    return response
+
+
+def blueprint(simulator: Simulator) -> Blueprint:
+    routes = Blueprint("simulator_control", __name__, url_prefix="/_sim")
+
+    @routes.get("/faults")
+    def list_faults():
+        return jsonify({"faults": simulator.faults.active()})
+
+    @routes.post("/faults")
+    def arm_faults():
+        """Body: one fault object or a list, e.g. ``{"fault": "rate_limit", "count": 2}``."""
+        body = request.get_json(silent=True)
+        specs = body if isinstance(body, list) else [body]
+        if body is None or not specs:
+            return _bad_request("expected a JSON fault object or a list of them")
+        try:
+            for spec in specs:
+                simulator.faults.apply(spec)
+        except ValueError as problem:
+            return _bad_request(str(problem))
+        return jsonify({"faults": simulator.faults.active()})
+
+    @routes.post("/reset")
+    def reset():
+        simulator.faults.clear()
+        simulator.requests.clear()
+        return jsonify({"faults": [], "requests": []})
+
+    @routes.get("/requests")
+    def requests_log():
+        return jsonify({"requests": simulator.requests.to_json()})
+
+    @routes.post("/tokens")
+    def tokens():
+        """Tokens for a user without the consent page: ``{"user": 1, "scopes": [...]}``."""
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            return _bad_request("expected a JSON object")
+        try:
+            user = int(body.get("user", 1))
+            scopes = body.get("scopes")
+            if scopes is None:
+                return jsonify(simulator.issue_tokens(user))
+            if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+                return _bad_request("scopes must be a list of strings")
+            return jsonify(simulator.issue_tokens(user, scopes))
+        except (TypeError, ValueError) as problem:
+            return _bad_request(str(problem))
+
+    return routes
+
+
+def install_request_logging(app: Flask, simulator: Simulator) -> None:
+    """Record every request except the control routes themselves."""
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        if not request.path.startswith("/_sim/"):
+            simulator.requests.record(
+                LoggedRequest(
+                    method=request.method,
+                    path=request.path,
+                    query=request.args.to_dict(),
+                    status=response.status_code,
+                    user=g.get("sim_user"),
+                    timestamp=simulator.clock(),
+                )
+            )
+        return response
