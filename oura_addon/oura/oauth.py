@@ -197,19 +197,18 @@ def oauth_error_for(response: requests.Response, redirect_uri: str | None) -> OA
     return OuraUnavailable()
 
 
-# When both token URLs refuse, report the refusal the user can act on first: a used or
-# expired grant (reconnect) beats "unknown client", which the other portal's URL always says.
-_REFUSAL_RANK = (InvalidGrant, RedirectUriMismatch, AuthorizationDenied, InvalidClient)
+def _real_refusal(refusals: list[OAuthError], grant_type: str) -> OAuthError:
+    """The refusal to report when both token URLs refused.
 
-
-def _most_telling(errors: Iterable[OAuthError]) -> OAuthError:
-    def rank(error: OAuthError) -> int:
-        for index, cls in enumerate(_REFUSAL_RANK):
-            if isinstance(error, cls):
-                return index
-        return len(_REFUSAL_RANK)
-
-    return min(errors, key=rank)
+    The other portal's URL refuses an app with a fixed answer before looking at anything
+    else (401 invalid_client on a code exchange, 400 invalid_grant on a refresh), so the
+    refusal that differs from that answer is the one about this request.
+    """
+    noise = InvalidClient if grant_type == "authorization_code" else InvalidGrant
+    for error in refusals:
+        if not isinstance(error, noise):
+            return error
+    return refusals[0]
 
 
 class OAuthClient:
@@ -326,7 +325,7 @@ class OAuthClient:
             if response.status_code not in FALLBACK_STATUSES:
                 raise error
             refusals.append(error)
-        error = _most_telling(refusals)
+        error = _real_refusal(refusals, form["grant_type"])
         _LOGGER.warning("Oura refused the %s at both token URLs (%s)", label, error.kind)
         raise error
 

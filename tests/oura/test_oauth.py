@@ -177,14 +177,34 @@ def test_server_error_never_moves_a_refresh_to_the_other_url(scripted, policy, s
     assert len(sleeps.waits) == policy.attempts - 1
 
 
-def test_used_refresh_token_is_invalid_grant_even_if_fallback_says_unknown_client(
-    scripted, policy
+GRANT_REFUSED = Reply(400, {"error": "invalid_grant", "error_description": "Invalid grant"})
+CLIENT_REFUSED = Reply(401, {"error": "invalid_client"})
+
+
+@pytest.mark.parametrize(
+    ("grant", "primary", "fallback", "reported"),
+    [
+        # The other portal's URL refuses a refresh with invalid_grant, a code with
+        # invalid_client, whatever the request: the other URL's answer is the real one.
+        ("refresh", GRANT_REFUSED, GRANT_REFUSED, InvalidGrant),
+        ("refresh", CLIENT_REFUSED, GRANT_REFUSED, InvalidClient),
+        ("refresh", GRANT_REFUSED, CLIENT_REFUSED, InvalidClient),
+        ("code", GRANT_REFUSED, CLIENT_REFUSED, InvalidGrant),
+        ("code", CLIENT_REFUSED, GRANT_REFUSED, InvalidGrant),
+        ("code", CLIENT_REFUSED, CLIENT_REFUSED, InvalidClient),
+    ],
+)
+def test_when_both_urls_refuse_the_real_refusal_is_reported(
+    scripted, policy, grant, primary, fallback, reported
 ) -> None:
-    scripted.script(PRIMARY, Reply(400, {"error": "invalid_grant"}))
-    scripted.script(FALLBACK, Reply(401, {"error": "invalid_client"}))
-    with pytest.raises(InvalidGrant) as caught:
-        make_client(scripted, policy).refresh(CREDENTIALS, "ref-used")
-    assert "Reconnect" in caught.value.user_message
+    scripted.script(PRIMARY, primary)
+    scripted.script(FALLBACK, fallback)
+    client = make_client(scripted, policy)
+    with pytest.raises(reported):
+        if grant == "refresh":
+            client.refresh(CREDENTIALS, "ref-used")
+        else:
+            client.exchange_code(CREDENTIALS, "code-used", REDIRECT)
     assert (len(scripted.requests_to(PRIMARY)), len(scripted.requests_to(FALLBACK))) == (1, 1)
 
 
