@@ -129,18 +129,17 @@ class HomeAssistantCore:
         return self._process.pid if self._process else None
 
     def start(self) -> None:
-        """Start the core (writing the configuration on first use) and wait until it runs."""
+        """Start the core (onboarding it on first use) and wait until it runs."""
         if self.running:
             return
         self.config_dir.mkdir(parents=True, exist_ok=True)
-        config_file = self.config_dir / "configuration.yaml"
-        if not config_file.exists():
-            config_file.write_text(
-                minimal_configuration(
-                    self.port, self.time_zone, self.name, self.config_dir / "home-assistant_v2.db"
-                ),
-                encoding="utf-8",
-            )
+        # Rewritten each time: a new harness on an old directory listens on its own port.
+        (self.config_dir / "configuration.yaml").write_text(
+            minimal_configuration(
+                self.port, self.time_zone, self.name, self.config_dir / "home-assistant_v2.db"
+            ),
+            encoding="utf-8",
+        )
         started = time.monotonic()
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
