@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -121,3 +121,15 @@ def app(services: FakeServices, pending: PendingAuthorizations) -> Iterator[Flas
 @pytest.fixture
 def panel(app: Flask) -> Panel:
     return Panel(app)
+
+
+@pytest.fixture
+def panel_for(tmp_path: Path) -> Callable[..., tuple[FakeServices, Panel]]:
+    """A panel over services built with other settings (demo mode, settings problems)."""
+
+    def build(**options: Any) -> tuple[FakeServices, Panel]:
+        services = fake_services(tmp_path, **options)
+        app = create_app(services.settings, services.bundle(), secret_key=b"k" * 32)
+        return services, Panel(app)
+
+    return build
