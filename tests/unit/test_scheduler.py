@@ -1,0 +1,242 @@
+"""The scheduler's cycle with the real account store, catalogue and history, and fakes for
+the two remotes (Oura's client and Home Assistant's publisher)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime
+
+import pytest
+from oura_addon.homeassistant import HomeAssistantError
+
+from oura_addon.accounts import AccountStore, AuthLost
+from oura_addon.history import HistoryStore
+from oura_addon.oura.client import AccessDenied, SyncResult, Unauthorized
+from oura_addon.oura.models import DailySleep, Sleep
+from oura_addon.oura.tokens import TokenSet
+from oura_addon.scheduler import BACKFILL_ENDPOINTS, Scheduler
+from oura_addon.settings import Settings
+
+TODAY = date(2026, 11, 25)
+NOW = datetime(2026, 11, 25, 12, 0).timestamp()
+
+
+class FakeClient:
+    def __init__(self, records=None, raise_error=None, errors=None):
+        self.records = records or {}
+        self.raise_error = raise_error
+        self.errors = errors or {}
+        self.calls: list[tuple[tuple[str, ...], date, date]] = []
+
+    def sync(self, endpoints, start, end, granted=None, *, tz=None):
+        names = tuple(e.name for e in endpoints)
+        self.calls.append((names, start, end))
+        if self.raise_error:
+            raise self.raise_error
+        return SyncResult(
+            records={n: self.records.get(n, []) for n in names if n not in self.errors},
+            errors={n: e for n, e in self.errors.items() if n in names},
+        )
+
+
+class FakePublisher:
+    def __init__(self):
+        self.published: dict[str, object] = {}
+        self.removed: list[str] = []
+        self.down = False
+        self.last_error = None
+        self.last_success = None
+
+    def publish(self, desired):
+        if self.down:
+            self.last_error = "Home Assistant is not reachable"
+            raise HomeAssistantError("Home Assistant is not reachable")
+        self.published.update(desired)
+        self.last_error = None
+
+    def republish_all(self):
+        if self.down:
+            raise HomeAssistantError("Home Assistant is not reachable")
+
+    def ensure_present(self):
+        if self.down:
+            raise HomeAssistantError("Home Assistant is not reachable")
+
+    def remove(self, entity_ids):
+        self.removed.extend(entity_ids)
+
+
+class FakeHomeAssistant:
+    def __init__(self):
+        self.notifications: dict[str, str] = {}
+        self.created = 0
+
+    def get_config(self):
+        return {"time_zone": "Europe/Helsinki"}
+
+    def create_notification(self, notification_id, title, message):
+        self.created += 1
+        self.notifications[notification_id] = message
+
+    def dismiss_notification(self, notification_id):
+        self.notifications.pop(notification_id, None)
+
+
+def _tokens(expires_in=86400):
+    return TokenSet("access-1", "refresh-1", NOW + expires_in, ("daily", "heartrate"))
+
+
+def _records():
+    return {
+        "daily_sleep": [DailySleep(id="a", day=TODAY, score=81)],
+        "sleep": [
+            Sleep(id="s", day=TODAY, type="long_sleep", total_sleep_duration=27000, average_hrv=44)
+        ],
+    }
+
+
+@pytest.fixture
+def world(tmp_path):
+    settings = Settings(data_dir=tmp_path, poll_interval_minutes=10, history_days=60)
+    accounts = AccountStore(tmp_path, clock=lambda: NOW)
+    clients: dict[str, FakeClient] = {}
+    publisher = FakePublisher()
+    ha = FakeHomeAssistant()
+    scheduler = Scheduler(
+        settings=settings,
+        accounts=accounts,
+        oura_client=lambda name: clients[name],
+        history=HistoryStore(tmp_path),
+        ha=ha,
+        publisher=publisher,
+        clock=lambda: NOW,
+        tick_seconds=0.05,
+    )
+    return scheduler, accounts, clients, publisher, ha
+
+
+def _connect(accounts, name):
+    accounts.create(name)
+    accounts.save_tokens(name, _tokens(), email=f"{name}@example.com")
+
+
+def test_a_sync_publishes_catalogue_states_and_the_connected_sensor(world):
+    scheduler, accounts, clients, publisher, _ = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(_records())
+    scheduler.sync_account("me")
+    assert publisher.published["sensor.oura_sleep_score"].state == "81"
+    assert publisher.published["sensor.oura_sleep_score"].attributes["day"] == "2026-11-25"
+    assert publisher.published["binary_sensor.oura_connected"].state == "on"
+    # an endpoint with no data gives unknown, never 0
+    assert publisher.published["sensor.oura_readiness_score"].state == "unknown"
+    snapshot = scheduler.account_snapshot("me")
+    assert snapshot.last_error is None and snapshot.last_sync is not None
+    assert snapshot.history["sleep_score"][-1] == (TODAY, 81.0)
+
+
+def test_first_sync_backfills_trend_endpoints_then_only_asks_around_today(world):
+    scheduler, accounts, clients, _, _ = world
+    _connect(accounts, "me")
+    client = clients["me"] = FakeClient(_records())
+    scheduler.sync_account("me")
+    first = {names: start for names, start, _ in client.calls}
+    backfill_group = next(n for n in first if set(n) == BACKFILL_ENDPOINTS)
+    assert (TODAY - first[backfill_group]).days == 60
+    assert all((TODAY - s).days == 2 for n, s in first.items() if n != backfill_group)
+    every_endpoint = [name for names, _, _ in client.calls for name in names]
+    assert len(every_endpoint) == len(set(every_endpoint)) == 17  # one request each
+    client.calls.clear()
+    scheduler.sync_account("me")
+    assert len(client.calls) == 1 and (TODAY - client.calls[0][1]).days == 2
+
+
+def test_auth_loss_turns_connected_off_keeps_data_and_notifies_once(world):
+    scheduler, accounts, clients, publisher, ha = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(_records())
+    scheduler.sync_account("me")
+    clients["me"].raise_error = AuthLost("me", "Oura refused the stored authorization.")
+    scheduler.sync_account("me")
+    scheduler.sync_account("me")
+    assert publisher.published["binary_sensor.oura_connected"].state == "off"
+    assert publisher.published["sensor.oura_sleep_score"].state == "81"
+    assert ha.created == 1
+    assert "/hassio/" in ha.notifications["oura_reconnect"]
+    assert "Reconnect" in scheduler.account_snapshot("me").last_error
+
+    accounts.save_tokens("me", _tokens(), email="me@example.com")
+    clients["me"].raise_error = None
+    scheduler.account_connected("me")
+    assert ha.notifications == {}
+
+
+def test_unauthorized_from_oura_counts_as_auth_loss(world):
+    scheduler, accounts, clients, publisher, ha = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(raise_error=Unauthorized("daily_sleep"))
+    scheduler.sync_account("me")
+    assert publisher.published["binary_sensor.oura_connected"].state == "off"
+    assert "oura_reconnect" in ha.notifications
+
+
+def test_a_403_on_one_endpoint_is_reported_for_it_and_the_rest_publish(world):
+    scheduler, accounts, clients, publisher, _ = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(_records(), errors={"daily_stress": AccessDenied("daily_stress")})
+    scheduler.sync_account("me")
+    snapshot = scheduler.account_snapshot("me")
+    assert "daily_stress" in snapshot.endpoint_errors
+    assert "membership" in snapshot.endpoint_errors["daily_stress"]
+    assert publisher.published["sensor.oura_sleep_score"].state == "81"
+
+
+def test_home_assistant_down_loses_nothing_and_the_next_tick_catches_up(world):
+    scheduler, accounts, clients, publisher, _ = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(_records())
+    publisher.down = True
+    scheduler.sync_account("me")  # must not raise
+    assert publisher.published == {}
+    assert scheduler.addon_snapshot().home_assistant.startswith("unreachable")
+    publisher.down = False
+    scheduler.tick()
+    assert publisher.published["sensor.oura_sleep_score"].state == "81"
+
+
+def test_a_failing_account_does_not_stop_the_others(world):
+    scheduler, accounts, clients, publisher, _ = world
+    _connect(accounts, "alice")
+    _connect(accounts, "bob")
+    clients["alice"] = FakeClient(raise_error=RuntimeError("boom"))
+    clients["bob"] = FakeClient(_records())
+    scheduler.tick()
+    deadline = time.time() + 5
+    while "sensor.oura_bob_sleep_score" not in publisher.published and time.time() < deadline:
+        time.sleep(0.02)
+    assert publisher.published["sensor.oura_bob_sleep_score"].state == "81"
+    deadline = time.time() + 5
+    while scheduler.account_snapshot("alice").last_error is None and time.time() < deadline:
+        time.sleep(0.02)
+    assert "unexpected" in scheduler.account_snapshot("alice").last_error
+
+
+def test_removing_an_account_deletes_its_entities(world):
+    scheduler, accounts, clients, publisher, _ = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(_records())
+    scheduler.sync_account("me")
+    scheduler.account_removed("me", "oura")
+    assert "sensor.oura_sleep_score" in publisher.removed
+    assert "binary_sensor.oura_connected" in publisher.removed
+
+
+def test_the_loop_stops_within_five_seconds(world):
+    scheduler, accounts, clients, _, _ = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(_records())
+    scheduler.start()
+    scheduler.sync_now()
+    scheduler.stop(timeout=5)
+    assert not any(t.name == "oura-scheduler" and t.is_alive() for t in threading.enumerate())
