@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -17,10 +20,14 @@ from .config import SimulatorConfig
 from .data import DataContext, Document, documents_on, personal_info, ring_configurations
 from .faults import DROP_CONNECTION, SLOW, TOKEN_ENDPOINT, Faults
 from .oauth import Grant, TokenStore
+from .plans import later
 from .request_log import LoggedRequest, RequestLog
 from .series import battery_rows, heart_rate_rows
 
 DATA_PREFIX = "/v2/usercollection/"
+PINNED_TIME_OF_DAY = dt_time(12, 0)
+# After this many days a day's documents are final (a rest mode period lasts up to 3 days).
+SETTLED_AFTER_DAYS = 4
 TOKEN_PATHS = ("/oauth/token", "/oauth/v2/ext/oauth-token")
 
 
@@ -44,8 +51,9 @@ def fault_target(path: str) -> str | None:
 class Simulator:
     """Owns the simulated cloud's state; ``wsgi_app`` serves it.
 
-    ``clock`` (epoch seconds) is read on every use, so a test may replace it at any time to
-    move simulated time; ``sleep`` serves the ``slow`` fault.
+    ``clock`` (epoch seconds) is read on every use: pass a fake one to move simulated time
+    (expire codes and tokens, reach the evening) without sleeping. ``sleep`` serves the
+    ``slow`` fault.
     """
 
     def __init__(
@@ -58,6 +66,10 @@ class Simulator:
         self.clock = clock
         self.sleep = sleep
         self.tz = ZoneInfo(config.timezone)
+        self._created_at = clock()
+        # Documents of days long past no longer change with "now": generate them once.
+        self._settled: dict[tuple[str, int, date], list[Document]] = {}
+        self._settled_lock = threading.Lock()
         self.tokens = TokenStore(
             config.client_id,
             config.client_secret,
@@ -72,12 +84,16 @@ class Simulator:
     # --- time and data ----------------------------------------------------------------
 
     def now(self) -> datetime:
-        """Simulated local time: the clock's time of day, on ``config.today`` if pinned."""
-        real = datetime.fromtimestamp(self.clock(), self.tz)
+        """Simulated local time.
+
+        Unpinned: the clock's time in ``config.timezone``. With ``config.today`` pinned, time
+        starts at 12:00 that day when the simulator is created (so last night's sleep is in,
+        the afternoon is not) and moves on with the clock.
+        """
         if self.config.today is None:
-            return real
-        shifted = real + timedelta(days=(self.config.today - real.date()).days)
-        return shifted.astimezone(self.tz)
+            return datetime.fromtimestamp(self.clock(), self.tz)
+        noon = datetime.combine(self.config.today, PINNED_TIME_OF_DAY, tzinfo=self.tz)
+        return later(noon, self.clock() - self._created_at)
 
     def today(self) -> date:
         return self.now().date()
@@ -106,9 +122,21 @@ class Simulator:
         found: list[Document] = []
         day = first
         while day <= last:
-            found.extend(documents_on(name, ctx, day))
+            found.extend(self._documents_on(name, ctx, day))
             day += timedelta(days=1)
         return found
+
+    def _documents_on(self, name: str, ctx: DataContext, day: date) -> list[Document]:
+        if day > ctx.today - timedelta(days=SETTLED_AFTER_DAYS):
+            return documents_on(name, ctx, day)
+        key = (name, ctx.user, day)
+        with self._settled_lock:
+            cached = self._settled.get(key)
+        if cached is None:
+            cached = documents_on(name, ctx, day)
+            with self._settled_lock:
+                self._settled[key] = cached
+        return copy.deepcopy(cached)
 
     def series(self, name: str, user: int, start: datetime, end: datetime) -> list[Document]:
         ctx = self.context(user)

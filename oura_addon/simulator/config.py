@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PORTALS = ("legacy", "new")
 
@@ -12,7 +13,8 @@ PORTALS = ("legacy", "new")
 class SimulatorConfig:
     """How the simulated Oura cloud behaves.
 
-    ``today`` pins the simulated calendar day (None: today in ``timezone`` by the clock);
+    ``today`` pins the simulated calendar day, starting at 12:00 local time when the
+    simulator is created (None: the clock's real time in ``timezone``);
     ``portal`` says which token URL accepts this app: ``legacy`` only ``/oauth/token``,
     ``new`` only ``/oauth/v2/ext/oauth-token``. Auto-approve picks the user named by the
     ``user`` query parameter of the authorize request, else user 1.
@@ -39,3 +41,7 @@ class SimulatorConfig:
             raise ValueError("users and days must be at least 1")
         if self.page_size < 1 or self.series_page_size < 1:
             raise ValueError("page sizes must be at least 1")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None

@@ -8,6 +8,7 @@ user's UTC offset, samples stamped with milliseconds).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -298,36 +299,45 @@ def _activity_start(plan: DayPlan) -> datetime:
     return at_local(plan.day, 4 * HOUR, plan.tz)
 
 
+def _minute_span(start: datetime, first: datetime, last: datetime) -> range:
+    """Minutes of the activity day (counted from ``start``) inside [first, last)."""
+    low = max(0, math.ceil((first - start).total_seconds() / MINUTE))
+    high = min(1440, math.ceil((last - start).total_seconds() / MINUTE))
+    return range(low, max(low, high))
+
+
 def _minute_mets(ctx: DataContext, plan: DayPlan) -> list[float]:
     """MET per minute over the whole activity day (the caller cuts off the future)."""
     start = _activity_start(plan)
     asleep = [*plan.sleeps, ctx.plan(plan.day + timedelta(days=1)).night]
+    sleeping = {m for s in asleep for m in _minute_span(start, s.start, s.end)}
+    training = {m: w.met for w in plan.workouts for m in _minute_span(start, w.start, w.end)}
     rng = rng_for(ctx.seed, ctx.user, plan.day.isoformat(), "met")
     activeness = plan.usual_steps / 8000
     mets: list[float] = []
-    block_level = "sedentary"
+    low, high = _MET_RANGES["sedentary"]
     for minute in range(1440):
-        moment = later(start, minute * MINUTE)
-        workout = next((w for w in plan.workouts if w.start <= moment < w.end), None)
-        if any(s.start <= moment < s.end for s in asleep):
-            mets.append(0.9)
-            continue
-        if workout is not None:
-            mets.append(round(workout.met + rng.uniform(-0.8, 0.8), 1))
-            continue
         if minute % 5 == 0:
-            block_level = rng.choices(
+            level = rng.choices(
                 ("sedentary", "low", "medium", "high"),
                 (0.74, 0.22 * activeness, 0.03 * activeness, 0.004),
             )[0]
-        low, high = {
-            "sedentary": (0.9, 1.4),
-            "low": (1.5, 2.9),
-            "medium": (3.0, 5.9),
-            "high": (6.0, 8.5),
-        }[block_level]
-        mets.append(round(rng.uniform(low, high), 1))
+            low, high = _MET_RANGES[level]
+        if minute in sleeping:
+            mets.append(0.9)
+        elif minute in training:
+            mets.append(round(training[minute] + rng.uniform(-0.8, 0.8), 1))
+        else:
+            mets.append(round(rng.uniform(low, high), 1))
     return mets
+
+
+_MET_RANGES = {
+    "sedentary": (0.9, 1.4),
+    "low": (1.5, 2.9),
+    "medium": (3.0, 5.9),
+    "high": (6.0, 8.5),
+}
 
 
 def _class_of(mets: list[float]) -> str:
@@ -365,7 +375,7 @@ def daily_activity(ctx: DataContext, plan: DayPlan) -> list[Document]:
     active_calories = round(sum((m - 1) * per_minute for m in mets if m >= 1.5))
     walking_metres = round(active_calories * 15.5)
     target_metres = plan.profile.target_calories * 20
-    steps = round(len(low) * 28 + len(medium) * 95 + len(high) * 150)
+    steps = round(len(low) * 24 + len(medium) * 85 + len(high) * 130)
     rng = rng_for(ctx.seed, ctx.user, plan.day.isoformat(), "activity")
     contributors = {
         "meet_daily_targets": _contributor(rng.gauss(80, 15)),
