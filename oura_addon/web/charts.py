@@ -15,26 +15,26 @@ from html import escape
 
 # Space around the plot area, in viewBox units: room for the title row, the y tick labels
 # on the left and the x day labels below.
-_TOP = 44.0
-_BOTTOM = 30.0
-_LEFT = 48.0
+_TOP = 52.0
+_BOTTOM = 34.0
+_LEFT = 56.0
 _RIGHT = 16.0
-_POINT_RADIUS = 4.5
+_POINT_RADIUS = 5
 
 # Scoped to .trend-chart because a <style> inside inline SVG applies to the whole page.
 _STYLE = (
     ".trend-chart{width:100%;height:auto;display:block;color:inherit;"
     "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}"
     ".trend-chart text{fill:currentColor}"
-    ".trend-chart .chart-title{font-size:20px;font-weight:600}"
-    ".trend-chart .latest-value{font-size:20px;font-weight:700}"
-    ".trend-chart .tick-label,.trend-chart .day-label{font-size:16px;opacity:.8}"
+    ".trend-chart .chart-title{font-size:24px;font-weight:600}"
+    ".trend-chart .latest-value{font-size:24px;font-weight:700}"
+    ".trend-chart .tick-label,.trend-chart .day-label{font-size:19px;opacity:.8}"
     ".trend-chart .grid{stroke:currentColor;stroke-opacity:.15;stroke-width:1}"
-    ".trend-chart .line{fill:none;stroke:var(--trend-chart-line,#4a90d9);stroke-width:2.5;"
+    ".trend-chart .line{fill:none;stroke:var(--trend-chart-line,#4a90d9);stroke-width:3;"
     "stroke-linejoin:round;stroke-linecap:round}"
     ".trend-chart .point{fill:var(--trend-chart-line,#4a90d9)}"
     ".trend-chart .point.latest{stroke:currentColor;stroke-width:1.5}"
-    ".trend-chart .empty{font-size:18px;opacity:.8}"
+    ".trend-chart .empty{font-size:20px;opacity:.8}"
 )
 
 
@@ -133,15 +133,15 @@ def _runs(points: list[tuple[date, float | None]]) -> list[list[tuple[date, floa
 
 
 def _empty_chart(title: str, width: int) -> str:
-    height = 72
+    height = 80
     safe_title = escape(title)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-label="{safe_title}: no data yet" viewBox="0 0 {width} {height}" '
         f'class="trend-chart trend-chart-empty" preserveAspectRatio="xMinYMin meet">'
         f"<title>{safe_title}: no data yet</title><style>{_STYLE}</style>"
-        f'<text class="chart-title" x="0" y="22">{safe_title}</text>'
-        f'<text class="empty" x="0" y="56">No data yet</text></svg>'
+        f'<text class="chart-title" x="0" y="26">{safe_title}</text>'
+        f'<text class="empty" x="0" y="64">No data yet</text></svg>'
     )
 
 
@@ -188,8 +188,8 @@ def render_trend_chart(
         f'preserveAspectRatio="xMidYMid meet">',
         f"<title>{label}</title>",
         f"<style>{_STYLE}</style>",
-        f'<text class="chart-title" x="0" y="22">{safe_title}</text>',
-        f'<text class="latest-value" x="{width}" y="22" text-anchor="end">{latest_text}</text>',
+        f'<text class="chart-title" x="0" y="26">{safe_title}</text>',
+        f'<text class="latest-value" x="{width}" y="26" text-anchor="end">{latest_text}</text>',
     ]
     for tick in axis.ticks:
         y = y_of(tick)
@@ -198,7 +198,7 @@ def render_trend_chart(
             f'y1="{y:.1f}" y2="{y:.1f}"/>'
         )
         parts.append(
-            f'<text class="tick-label" x="{plot_left - 8:.1f}" y="{y + 5:.1f}" '
+            f'<text class="tick-label" x="{plot_left - 10:.1f}" y="{y + 6:.1f}" '
             f'text-anchor="end">{escape(format_value(tick))}</text>'
         )
     parts.append(

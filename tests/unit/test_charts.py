@@ -144,7 +144,7 @@ def test_single_day_is_drawn_in_the_middle():
     root = parse(render_trend_chart(days([0]), title="One", unit="", width=600))
 
     (point,) = points(root)
-    assert float(point.get("cx")) == pytest.approx((48 + 600 - 16) / 2)
+    assert float(point.get("cx")) == pytest.approx((56 + 600 - 16) / 2)
 
 
 def test_not_a_number_counts_as_missing():
