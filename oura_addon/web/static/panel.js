@@ -191,9 +191,8 @@
   // --- Status refresh ------------------------------------------------------------------
 
   function formatTime(iso, empty) {
-    if (!iso) { return empty; }
-    var moment = new Date(iso);
-    return isNaN(moment.getTime()) ? iso : moment.toLocaleString();
+    // Same shape as the server renders ("2025-01-30 06:50"), in the add-on's time zone.
+    return iso ? iso.slice(0, 16).replace("T", " ") : empty;
   }
 
   function setField(card, field, text) {
