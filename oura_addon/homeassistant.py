@@ -351,6 +351,9 @@ class Publisher:
     # -- internals -------------------------------------------------------------------------
 
     def _flush(self, batch: Mapping[str, EntityState], unchanged: int) -> PublishResult:
+        if not batch:
+            # Nothing was said to Home Assistant, so nothing is learnt about its status.
+            return PublishResult((), unchanged)
         sent: list[str] = []
         rejected: list[tuple[str, HomeAssistantError]] = []
         fatal: HomeAssistantError | None = None

@@ -166,6 +166,10 @@ def readiness(value: str) -> EntityState:
     return EntityState("sensor.oura_readiness_score", value, {"state_class": "measurement"})
 
 
+def heart_rate_of(entity_id: str, value: int) -> EntityState:
+    return EntityState(entity_id, str(value), {"unit_of_measurement": "bpm"})
+
+
 def desired(*states: EntityState) -> dict[str, EntityState]:
     return {s.entity_id: s for s in states}
 
@@ -424,3 +428,30 @@ def test_a_state_that_is_not_json_is_refused_with_its_entity_named(fake_ha, clie
     with pytest.raises(HomeAssistantError, match=r"sensor\.oura_x cannot be sent as JSON"):
         client.set_state(EntityState("sensor.oura_x", "1", {"when": object()}))
     assert fake_ha.requests == []
+
+
+def test_nothing_to_send_claims_nothing_about_home_assistant(fake_ha, client, state_path):
+    fake_ha.stop()
+    publisher = Publisher(client, state_path)
+
+    assert publisher.publish({}).sent == ()
+    assert publisher.last_success is None
+    assert publisher.last_error is None
+
+
+def test_publishes_from_several_threads_all_land_and_are_all_remembered(
+    fake_ha, client, state_path
+):
+    publisher = Publisher(client, state_path)
+    batches = [
+        desired(*(heart_rate_of(f"sensor.oura_t{t}_n{n}", n) for n in range(5))) for t in range(4)
+    ]
+    threads = [threading.Thread(target=publisher.publish, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    expected = {e for batch in batches for e in batch}
+    assert set(fake_ha.states) == expected
+    assert set(json.loads(state_path.read_text())["states"]) == expected
