@@ -41,8 +41,9 @@ def test_connect_from_the_panel_stores_tokens_privately_and_updates_the_panel(pa
     # The first tab learns about it by itself, without a reload.
     email = panel.account()["email"]
     assert email
-    expect(frame.get_by_text("Connected").first).to_be_visible()
-    expect(frame.get_by_text(email).first).to_be_visible()
+    card = frame.locator('.account[data-account="oura"]')
+    expect(card.locator('[data-field="connection"]')).to_have_text("Connected")
+    expect(card.get_by_text(email)).to_be_visible()
     assert panel.account()["connection"] == "connected"
 
     token_file = addon.accounts_dir / "oura.json"
@@ -80,3 +81,28 @@ def test_replayed_callback_is_refused_and_keeps_the_tokens(panel, addon, served)
     assert stored_tokens(addon) == before
     assert panel.account()["connection"] == "connected"
     assert requests.get(callback, timeout=10).status_code >= 400
+
+
+def test_disconnect_asks_first_then_forgets_the_account(panel, addon):
+    frame = panel.open()
+    if not panel.account() or panel.account()["connection"] != "connected":
+        consent = panel.open_consent("Connect")
+        panel.approve(consent)
+        consent.wait_for_url(re.compile(re.escape(panel.callback_url) + r"\?"))
+        panel.open()
+    card = frame.locator('.account[data-account="oura"]')
+
+    card.get_by_role("button", name="Disconnect").click()
+    dialog = frame.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert panel.account()["connection"] == "connected"
+
+    card.get_by_role("button", name="Disconnect").click()
+    frame.get_by_role("button", name="Yes, disconnect").click()
+
+    expect(frame.locator('.account[data-account="oura"]')).to_have_count(0)
+    expect(frame.get_by_label("Account name")).to_have_value("oura")
+    assert panel.account() is None
+    assert list(addon.accounts_dir.glob("oura.json*")) == []  # tokens and their backup

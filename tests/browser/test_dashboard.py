@@ -78,7 +78,7 @@ def synced(browser, ingress, addon, simulator):
         panel.approve(consent)
         consent.wait_for_url(re.compile(re.escape(panel.callback_url) + r"\?"))
         consent.close()
-        expect(frame.get_by_text("Connected").first).to_be_visible()
+        expect(frame.locator('[data-field="connection"]').first).to_have_text("Connected")
         frame.get_by_role("button", name="Sync now").first.click()
         wait_for(
             lambda: (a := panel.account()) and a["last_sync"] and not a["syncing"],
