@@ -120,13 +120,18 @@ def test_concurrent_forced_refreshes_spend_the_refresh_token_once(
     barrier = threading.Barrier(len(providers))
     results: list[str] = []
     errors: list[BaseException] = []
+    collected = threading.Lock()
 
     def force(provider_index: int) -> None:
         barrier.wait()
         try:
-            results.append(providers[provider_index].access_token(force_refresh=True))
+            token = providers[provider_index].access_token(force_refresh=True)
         except BaseException as err:
-            errors.append(err)
+            with collected:
+                errors.append(err)
+            return
+        with collected:
+            results.append(token)
 
     threads = [threading.Thread(target=force, args=(i,)) for i in range(len(providers))]
     for thread in threads:
