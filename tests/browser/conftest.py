@@ -231,6 +231,14 @@ def ingress(addon: AddonProcess) -> Iterator[IngressProxy]:
 
 
 @pytest.fixture(scope="session")
+def expect() -> Any:
+    """Playwright's auto-waiting assertions, imported only once the tools are known present."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import expect
 
 from .conftest import CLIENT_SECRET
 
@@ -24,7 +23,9 @@ def stored_tokens(addon, name: str = "oura") -> dict:
     return json.loads((addon.accounts_dir / f"{name}.json").read_text())["tokens"]
 
 
-def test_connect_from_the_panel_stores_tokens_privately_and_updates_the_panel(panel, addon, served):
+def test_connect_from_the_panel_stores_tokens_privately_and_updates_the_panel(
+    expect, panel, addon, served
+):
     frame = panel.open()
     expect(frame.get_by_label("Account name")).to_have_value("oura")
     # The panel shows the redirect URI to register at Oura, computed from the outer page.
@@ -63,7 +64,7 @@ def test_connect_from_the_panel_stores_tokens_privately_and_updates_the_panel(pa
         assert value not in addon.log_text, f"the {what} appears in the add-on log"
 
 
-def test_replayed_callback_is_refused_and_keeps_the_tokens(panel, addon, served):
+def test_replayed_callback_is_refused_and_keeps_the_tokens(expect, panel, addon, served):
     panel.open()
     account = panel.account()
     button = "Reconnect" if account and account["connection"] == "connected" else "Connect"
@@ -83,7 +84,7 @@ def test_replayed_callback_is_refused_and_keeps_the_tokens(panel, addon, served)
     assert requests.get(callback, timeout=10).status_code >= 400
 
 
-def test_disconnect_asks_first_then_forgets_the_account(panel, addon):
+def test_disconnect_asks_first_then_forgets_the_account(expect, panel, addon):
     frame = panel.open()
     if not panel.account() or panel.account()["connection"] != "connected":
         consent = panel.open_consent("Connect")

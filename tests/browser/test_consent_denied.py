@@ -6,12 +6,11 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 
-def test_denied_consent_explains_the_next_step_and_stores_nothing(panel, addon):
+def test_denied_consent_explains_the_next_step_and_stores_nothing(expect, panel, addon):
     panel.open()
     consent = panel.open_consent("Connect")
 

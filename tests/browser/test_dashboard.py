@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from playwright.sync_api import expect
 
 from .conftest import DESKTOP, SIMULATED_TIMEZONE, Panel
 
@@ -67,7 +66,7 @@ def wait_for(condition, timeout: float = 60.0, interval: float = 0.5, what: str 
 
 
 @pytest.fixture(scope="module")
-def synced(browser, ingress, addon, simulator):
+def synced(expect, browser, ingress, addon, simulator):
     """One account connected through the panel and one completed sync."""
     context = browser.new_context(viewport=DESKTOP)
     context.set_default_timeout(15_000)
@@ -115,7 +114,7 @@ def days_with_data(simulator, addon, endpoint: str, field: str, first: date, las
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_dashboard_fits_names_every_control_and_charts_every_day(
-    browser, ingress, addon, simulator, synced, screenshots_dir, viewport, scheme
+    expect, browser, ingress, addon, simulator, synced, screenshots_dir, viewport, scheme
 ):
     context = browser.new_context(viewport=viewport, color_scheme=scheme)
     context.set_default_timeout(15_000)

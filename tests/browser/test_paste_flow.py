@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import expect
 
 from .ingress import IngressProxy
 
@@ -22,7 +21,7 @@ def ingress(addon) -> Iterator[IngressProxy]:
         yield proxy
 
 
-def test_plain_http_home_assistant_gets_the_paste_method_and_connects(panel, addon, served):
+def test_plain_http_home_assistant_gets_the_paste_method_and_connects(expect, panel, addon, served):
     frame = panel.open()
     paste_uri = frame.locator("body").get_attribute("data-paste-uri")
     assert paste_uri.startswith("http://localhost")
