@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..oura.errors import OAuthError, OuraUnavailable
 from ..services import Services
 from .oauth_state import Pending, PendingAuthorizations
+
+if TYPE_CHECKING:
+    from ..accounts import Account
 
 LOG = logging.getLogger(__name__)
 
@@ -43,14 +46,14 @@ def oauth_failure(err: OAuthError) -> ActionError:
     return ActionError(err.kind, err.user_message, status)
 
 
-def require_account(services: Services, name: str) -> Any:
+def require_account(services: Services, name: str) -> Account:
     account = services.accounts.get(name)
     if account is None:
         raise ActionError("not_found", f"There is no account named {name!r}.", 404)
     return account
 
 
-def add_account(services: Services, name: str) -> Any:
+def add_account(services: Services, name: str) -> Account:
     name = (name or "").strip()
     try:
         services.accounts.validate_name(name)
@@ -115,14 +118,15 @@ def start_authorization(
 
 
 def finish_authorization(services: Services, pending: Pending, code: str) -> Connected:
-    """Exchange the code, store the tokens, learn the email, and tell the scheduler."""
+    """Exchange the code, store the tokens, learn the email, and tell the scheduler.
+
+    Raises the ``OAuthError`` of a refused exchange as is (the callback page and the API
+    present it differently) and ``ActionError`` when there are no client credentials.
+    """
     credentials = services.credentials.get()
     if credentials is None:
         raise ActionError("no_credentials", NO_CREDENTIALS_MESSAGE)
-    try:
-        tokens = services.oauth.exchange_code(credentials, code, pending.redirect_uri)
-    except OAuthError as err:
-        raise oauth_failure(err) from err
+    tokens = services.oauth.exchange_code(credentials, code, pending.redirect_uri)
     services.redactor.add(tokens.access_token, tokens.refresh_token)
     name = pending.account
     if services.accounts.get(name) is None:  # removed while the user was at Oura's page

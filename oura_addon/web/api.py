@@ -83,7 +83,10 @@ def paste(name: str) -> Response:
         raise ActionError(err.kind, err.user_message) from err
     except OAuthError as err:
         raise actions.oauth_failure(err) from err
-    connected = actions.finish_authorization(ctx.services, pending, code)
+    try:
+        connected = actions.finish_authorization(ctx.services, pending, code)
+    except OAuthError as err:
+        raise actions.oauth_failure(err) from err
     return jsonify({"connected": True, "account": connected.account, "email": connected.email})
 
 

@@ -110,8 +110,6 @@ def callback():
     except OAuthError as err:
         return _failure_page(oauth_failure(err, pending.redirect_uri))
     except ActionError as err:
-        if isinstance(err.__cause__, OAuthError):
-            return _failure_page(oauth_failure(err.__cause__, pending.redirect_uri))
         return _failure_page(
             Failure(
                 "Connecting failed",

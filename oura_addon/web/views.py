@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..services import TREND_METRICS, AccountSnapshot, AddonSnapshot, Services
@@ -21,6 +21,9 @@ try:
     from .charts import render_trend_chart
 except ImportError:  # the chart renderer is optional; the page falls back to a table
     render_trend_chart = None
+
+if TYPE_CHECKING:
+    from ..accounts import Account
 
 LOG = logging.getLogger(__name__)
 
@@ -247,7 +250,9 @@ def collect_accounts(services: Services, pending: PendingAuthorizations) -> list
     return [account_view(services, account, pending) for account in accounts]
 
 
-def account_view(services: Services, account: Any, pending: PendingAuthorizations) -> AccountView:
+def account_view(
+    services: Services, account: Account, pending: PendingAuthorizations
+) -> AccountView:
     try:
         snapshot = services.sync.account_snapshot(account.name)
     except Exception:  # the scheduler may not know a just-created account yet

@@ -128,7 +128,8 @@ def test_no_page_loads_anything_from_the_internet(panel: Panel, services: FakeSe
     for tag, attribute, value in collect_links(html).urls:
         if tag in ("link", "script", "img") and not value.startswith("data:"):
             assert value.startswith(INGRESS), f"<{tag} {attribute}={value}> is not local"
-    css = panel.get("/static/panel.css").get_data(True)
+    with panel.get("/static/panel.css") as response:  # closes the served file
+        css = response.get_data(True)
     assert "http" not in css and "@import" not in css
     assert "system-ui" in css
 
