@@ -136,14 +136,19 @@
     box.hidden = false;
     box.querySelector("[data-connecting-account]").textContent = account;
     document.getElementById("authorize-link").href = authorizeUrl;
-    var paste = document.getElementById("paste-form");
     var help = document.getElementById("connect-help");
-    paste.hidden = !pasteMode();
+    // The paste form shows in both modes: Home Assistant's ingress cookie is SameSite=Strict,
+    // so the redirect back from Oura can end on a "401: Unauthorized" page, whose address
+    // still carries the code and state.
+    document.getElementById("paste-form").hidden = false;
     help.textContent = pasteMode()
       ? "Oura's consent page opened in a new tab. After you approve, your browser lands on " +
         "a page that does not load: copy its whole address, paste it below and click " +
         "\"Finish connecting\"."
-      : "Oura's consent page opened in a new tab. Approve access there; this panel updates by itself.";
+      : "Oura's consent page opened in a new tab. Approve access there; this panel updates " +
+        "by itself. If that tab ends on an error page (such as \"401: Unauthorized\") " +
+        "instead of \"Connected\", copy its whole address, paste it below and click " +
+        "\"Finish connecting\".";
     box.scrollIntoView({ block: "nearest" });
     if (pasteMode()) { document.getElementById("paste-url").focus(); }
   }
