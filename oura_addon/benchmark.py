@@ -1,0 +1,195 @@
+"""``python -m oura_addon.benchmark``: performance figures, printed, never asserted.
+
+Everything runs on loopback: the Oura simulator in-process, a stub Home Assistant that counts
+what it receives, and the real panel on waitress. Figures: what one sync costs (requests and
+time, steady state and first-sync backfill), the catalogue's cost, what a publish sends when
+nothing changed, and the panel's status latency with several accounts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+import waitress
+
+from . import catalogue
+from .accounts import AccountStore
+from .app import build_addon
+from .logs import SecretRedactor
+from .oura.client import OuraClient
+from .oura.endpoints import ENDPOINTS
+from .oura.tokens import TokenSet
+from .settings import Settings
+from .simulator import SimulatorConfig, SimulatorServer, create_simulator
+from .web import create_app
+
+CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
+TZ = ZoneInfo("Europe/Helsinki")
+
+
+class _StubHomeAssistant:
+    """Accepts state posts and counts them; answers /config with a time zone."""
+
+    def __init__(self) -> None:
+        self.posts = 0
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                if self.path.endswith("/config"):
+                    self._answer(200, b'{"time_zone": "Europe/Helsinki"}')
+                else:
+                    self._answer(200, b'{"state": "on", "attributes": {}}')
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                stub.posts += 1
+                self._answer(200, b"{}")
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _timed(action: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _line(label: str, samples: list[float], extra: str = "") -> None:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    print(
+        f"{label:<46} median {statistics.median(samples):8.2f} ms   p95 {p95:8.2f} ms"
+        f"   n={len(samples)}{extra}"
+    )
+
+
+class _StaticTokens:
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def access_token(self, force_refresh: bool = False) -> str:
+        return self.token
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m oura_addon.benchmark", description=__doc__)
+    parser.add_argument("--repeat", type=int, default=20, help="samples per figure")
+    args = parser.parse_args(argv)
+
+    config = SimulatorConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, days=120, users=3)
+    simulator = create_simulator(config)
+    stub = _StubHomeAssistant()
+    with SimulatorServer(simulator) as oura, tempfile.TemporaryDirectory() as tmp:
+        endpoints = [e for e in ENDPOINTS if e.name != "personal_info"]
+        token = simulator.issue_tokens(1)["access_token"]
+        client = OuraClient(oura.url, _StaticTokens(token))
+        today = datetime.now(TZ).date()
+
+        print(f"Oura sync ({len(endpoints)} endpoints), simulator on loopback")
+        simulator.requests.clear()
+        result = client.sync(endpoints, today - timedelta(days=2), today + timedelta(1))
+        calls = simulator.requests.count("/v2/")
+        documents = sum(len(r) for r in result.records.values())
+        samples = _timed(
+            lambda: client.sync(endpoints, today - timedelta(2), today + timedelta(1)),
+            max(3, args.repeat // 2),
+        )
+        _line("  one cycle (window today-2..today+1)", samples)
+        print(f"{'':<48}oura requests={calls} documents={documents}")
+
+        records = client.sync(endpoints, today - timedelta(days=2), today + timedelta(1)).records
+        now = datetime.now(TZ)
+        _line(
+            f"catalogue.build_states ({len(catalogue.entity_ids('oura'))} entities)",
+            _timed(
+                lambda: catalogue.build_states("oura", records, today=today, tz=TZ, now=now),
+                args.repeat * 5,
+            ),
+        )
+
+        data_dir = Path(tmp)
+        settings = Settings(
+            data_dir=data_dir,
+            host="127.0.0.1",
+            port=0,
+            trusted_clients=("127.0.0.1",),
+            supervisor_token="bench-token",
+            ha_api_url=stub.url,
+            oura_api_url=oura.url,
+            oura_auth_url=oura.url,
+            oura_token_url=f"{oura.url}/oauth/token",
+            oura_fallback_token_url=f"{oura.url}/oauth/v2/ext/oauth-token",
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            history_days=30,
+        )
+        accounts = AccountStore(data_dir)
+        for user, name in enumerate(("alice", "bob", "carol"), start=1):
+            accounts.create(name)
+            accounts.save_tokens(
+                name, TokenSet.from_token_response(simulator.issue_tokens(user)), f"{name}@x"
+            )
+        addon = build_addon(settings, SecretRedactor())
+        scheduler = addon.scheduler
+        names = ("alice", "bob", "carol")
+        print("Scheduler cycle: Oura simulator -> catalogue -> stub Home Assistant")
+        for label, action in (
+            *((f"  first sync, {settings.history_days}-day backfill ({n})", [n]) for n in names),
+            ("  next cycle, nothing changed (3 accounts)", list(names)),
+        ):
+            posts, calls = stub.posts, simulator.requests.count("/v2/")
+            _line(label, _timed(lambda a=action: [scheduler.sync_account(n) for n in a], 1))
+            print(
+                f"{'':<48}oura requests={simulator.requests.count('/v2/') - calls}"
+                f" ha posts={stub.posts - posts}"
+            )
+
+        app = create_app(settings, addon.services)
+        server = waitress.create_server(app, host="127.0.0.1", port=0)
+        serving = threading.Thread(target=server.run, daemon=True)
+        serving.start()
+        url = f"http://127.0.0.1:{server.effective_port}"
+        session = requests.Session()
+        session.trust_env = False
+        print("Panel on waitress (3 connected accounts)")
+        for label, path, repeat in (
+            ("  GET /api/status", "/api/status", args.repeat * 5),
+            ("  GET / (dashboard page)", "/", args.repeat),
+        ):
+            _line(label, _timed(lambda p=path: session.get(url + p).raise_for_status(), repeat))
+    stub.close()  # the waitress thread is a daemon: it ends with the process
+    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
+
+
+if __name__ == "__main__":
+    main()
