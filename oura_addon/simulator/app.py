@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -20,7 +19,7 @@ from .config import SimulatorConfig
 from .data import DataContext, Document, documents_on, personal_info, ring_configurations
 from .faults import DROP_CONNECTION, SLOW, TOKEN_ENDPOINT, Faults
 from .oauth import Grant, TokenStore
-from .plans import later
+from .plans import DayPlan, day_plan, later
 from .request_log import LoggedRequest, RequestLog
 from .series import battery_rows, heart_rate_rows
 
@@ -67,9 +66,11 @@ class Simulator:
         self.sleep = sleep
         self.tz = ZoneInfo(config.timezone)
         self._created_at = clock()
-        # Documents of days long past no longer change with "now": generate them once.
+        # Plans are pure and documents of days long past no longer change with "now":
+        # generate each once. Both are bounded by users x days.
+        self._plans: dict[tuple[int, date], DayPlan] = {}
         self._settled: dict[tuple[str, int, date], list[Document]] = {}
-        self._settled_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
         self.tokens = TokenStore(
             config.client_id,
             config.client_secret,
@@ -104,7 +105,17 @@ class Simulator:
     def context(self, user: int) -> DataContext:
         now = self.now()
         first = now.date() - timedelta(days=self.config.days - 1)
-        return DataContext(self.config.seed, user, self.tz, first, now)
+        return DataContext(self.config.seed, user, self.tz, first, now, planner=self._plan)
+
+    def _plan(self, user: int, day: date) -> DayPlan:
+        with self._cache_lock:
+            plan = self._plans.get((user, day))
+        if plan is None:
+            plan = day_plan(self.config.seed, user, day, self.tz)
+            if self.first_day() - timedelta(days=1) <= day <= self.today() + timedelta(days=1):
+                with self._cache_lock:
+                    self._plans[(user, day)] = plan
+        return plan
 
     def user_ids(self) -> range:
         return range(1, self.config.users + 1)
@@ -130,13 +141,13 @@ class Simulator:
         if day > ctx.today - timedelta(days=SETTLED_AFTER_DAYS):
             return documents_on(name, ctx, day)
         key = (name, ctx.user, day)
-        with self._settled_lock:
+        with self._cache_lock:
             cached = self._settled.get(key)
         if cached is None:
             cached = documents_on(name, ctx, day)
-            with self._settled_lock:
+            with self._cache_lock:
                 self._settled[key] = cached
-        return copy.deepcopy(cached)
+        return list(cached)  # the documents are shared: callers must not modify them
 
     def series(self, name: str, user: int, start: datetime, end: datetime) -> list[Document]:
         ctx = self.context(user)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import Any
@@ -35,19 +35,25 @@ Document = dict[str, Any]
 
 @dataclass(frozen=True)
 class DataContext:
-    """Whose data, in which time zone, from which first day, as seen at ``now`` (aware)."""
+    """Whose data, in which time zone, from which first day, as seen at ``now`` (aware).
+
+    ``planner`` may supply day plans from a cache; it must return what ``day_plan`` would.
+    """
 
     seed: int
     user: int
     tz: tzinfo
     first_day: date
     now: datetime
+    planner: Callable[[int, date], DayPlan] | None = field(default=None, compare=False)
 
     @property
     def today(self) -> date:
         return self.now.astimezone(self.tz).date()
 
     def plan(self, day: date) -> DayPlan:
+        if self.planner is not None:
+            return self.planner(self.user, day)
         return day_plan(self.seed, self.user, day, self.tz)
 
     def has_happened(self, moment: datetime) -> bool:

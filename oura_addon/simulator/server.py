@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -62,11 +63,15 @@ class SimulatorServer:
         if server is None:
             return
         self._server = self._thread = None
-        # Close the sockets from inside waitress's own loop thread, which then ends.
-        server.trigger.pull_trigger(lambda: _close_all(server))
+        # Workers first: a worker finishing a request pokes the trigger, which must still
+        # be open then (a write to a closed, reused descriptor would hit another file).
+        server.task_dispatcher.shutdown(timeout=5)
+        # Then close every socket from inside waitress's own loop thread, which then ends.
+        # OSError: the loop ran our thunk (closing the trigger) before we could poke it.
+        with contextlib.suppress(OSError):
+            server.trigger.pull_trigger(lambda: _close_all(server))
         if thread is not None:
             thread.join(timeout=10)
-        server.task_dispatcher.shutdown(timeout=5)
 
     def __enter__(self) -> SimulatorServer:
         return self.start()

@@ -76,8 +76,8 @@ def assert_formats(value: Any) -> None:
 
 def windows() -> list[dict[str, str]]:
     return [
-        {"start_date": str(TODAY - timedelta(days=9)), "end_date": str(TODAY)},
-        {"start_date": str(TODAY - timedelta(days=20)), "end_date": str(TODAY - timedelta(days=8))},
+        {"start_date": str(TODAY - timedelta(days=4)), "end_date": str(TODAY)},
+        {"start_date": str(TODAY - timedelta(days=12)), "end_date": str(TODAY - timedelta(days=8))},
     ]
 
 
@@ -109,7 +109,15 @@ def test_the_schema_check_rejects_a_document_missing_a_required_field(spec) -> N
 def test_every_page_of_every_list_endpoint_matches_the_spec_for_every_user(
     serve, spec, endpoint
 ) -> None:
-    served = serve(users=2, days=30, page_size=1, series_page_size=40)
+    sparse = endpoint.name in (
+        "workout",
+        "session",
+        "enhanced_tag",
+        "vO2_max",
+        "rest_mode_period",
+        "ring_configuration",
+    )
+    served = serve(users=2, days=30, page_size=1 if sparse else 2, series_page_size=40)
     if endpoint.window is Window.DATE:
         cases = windows()
     elif endpoint.window is Window.DATETIME:
