@@ -51,12 +51,12 @@ def test_server_error_answers_an_html_5xx_page_like_a_proxy(served, token) -> No
 
 
 def test_slow_delays_the_answer_past_a_client_timeout(served, token) -> None:
-    served.simulator.faults.slow(seconds=1.5, count=1)
+    served.simulator.faults.slow(seconds=1.0, count=1)
     with pytest.raises(requests.Timeout):
         served.http.get(
             f"{served.url}/v2/usercollection/daily_sleep",
             headers={"Authorization": f"Bearer {token}"},
-            timeout=0.3,
+            timeout=0.2,
         )
     assert served.api("daily_sleep", token).status_code == 200
 
