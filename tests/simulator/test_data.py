@@ -228,3 +228,16 @@ def test_the_add_on_models_read_every_simulated_document(served, token) -> None:
             for field in ("id", "day", "timestamp", "bpm", "level"):
                 if field in document and hasattr(record, field):
                     assert getattr(record, field) is not None, (endpoint.name, field)
+
+
+def test_an_unknown_endpoint_is_a_json_404(served, token) -> None:
+    response = served.api("daily_mood", token)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
+
+
+def test_a_datetime_whose_plus_arrived_as_a_space_still_reads(served, token) -> None:
+    url = f"{served.url}/v2/usercollection/heartrate?start_datetime=2025-03-10T11:00:00+02:00"
+    response = served.http.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert response.status_code == 200
+    assert response.json()["data"][0]["timestamp"] == "2025-03-10T09:00:00+00:00"

@@ -190,3 +190,25 @@ def test_the_request_log_counts_requests_and_never_holds_secrets(served) -> None
         assert secret not in dumped
     log.clear()
     assert log.count() == 0
+
+
+def test_another_process_can_get_tokens_and_read_armed_faults_over_http(serve) -> None:
+    served = serve(users=2)
+    issued = served.http.post(
+        f"{served.url}/_sim/tokens", json={"user": 2, "scopes": ["personal"]}, timeout=10
+    )
+    assert issued.status_code == 200
+    assert issued.json()["scope"] == "personal"
+    token = issued.json()["access_token"]
+    assert served.get_json("personal_info", token)["email"] is None
+    assert served.api("daily_sleep", token).status_code == 403
+
+    served.simulator.faults.drop_connection(count=3, endpoint="heartrate")
+    (armed,) = served.http.get(f"{served.url}/_sim/faults", timeout=10).json()["faults"]
+    assert (armed["kind"], armed["remaining"], armed["endpoint"]) == (
+        "drop_connection",
+        3,
+        "heartrate",
+    )
+    bad_user = served.http.post(f"{served.url}/_sim/tokens", json={"user": 9}, timeout=10)
+    assert bad_user.status_code == 400
