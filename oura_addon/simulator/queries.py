@@ -11,7 +11,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -167,10 +167,3 @@ def page(items: Sequence[T], cursor: Cursor, size: int) -> tuple[list[T], str | 
     if following >= len(items):
         return chunk, None
     return chunk, encode_cursor(Cursor(cursor.window, following, cursor.latest))
-
-
-def day_bounds(day: date, tz) -> tuple[datetime, datetime]:
-    """The UTC instants where a local calendar day starts and ends."""
-    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    return start, end
