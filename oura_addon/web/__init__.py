@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from ..services import Services
 from ..settings import INGRESS_PROXY_ADDRESS, Settings
 from . import api, callback, panel
-from .context import EXTENSION_KEY, PASTE_REDIRECT_URI, WebContext
+from .context import EXTENSION_KEY, PASTE_REDIRECT_URI, WebContext, web_context
 from .ingress import IngressMiddleware
 from .oauth_state import PendingAuthorizations
 from .session import STATE_CHANGING_METHODS, configure_session, csrf_ok, csrf_token, load_secret_key
@@ -108,4 +108,5 @@ def _template_globals() -> dict:
         "user_display_name": display_name,
         "paste_redirect_uri": PASTE_REDIRECT_URI,
         "ingress_root": request.script_root,
+        "demo": web_context().services.settings.demo,
     }

@@ -176,17 +176,28 @@ def headline_metrics(prefix: str, states: Sequence[EntityState]) -> list[Metric]
     for key, label in HEADLINE_METRICS:
         state = by_object_id.get(f"{prefix}_{key}")
         usable = state is not None and state.state not in ("unknown", "unavailable", "")
+        unit = str((state.attributes or {}).get("unit_of_measurement") or "") if state else ""
+        value, unit = display_value(state.state, unit) if usable and state else (None, unit)
         metrics.append(
             Metric(
                 label=label,
-                value=state.state if usable and state else None,
-                unit=str((state.attributes or {}).get("unit_of_measurement") or "")
-                if state
-                else "",
+                value=value,
+                unit="" if unit.lower() == label.lower() else unit,
                 entity_id=state.entity_id if state else "",
             )
         )
     return metrics
+
+
+def display_value(state: str, unit: str) -> tuple[str, str]:
+    """A card's number as people read it: 7.17 h -> "7 h 10 min"."""
+    if unit == "h":
+        try:
+            minutes = round(float(state) * 60)
+        except ValueError:
+            return state, unit
+        return f"{minutes // 60} h {minutes % 60:02d} min", ""
+    return state, unit
 
 
 def trends(history: Mapping[str, Sequence[tuple[date, float | None]]]) -> list[Trend]:
@@ -215,11 +226,17 @@ def home_assistant_view(snapshot: AddonSnapshot, demo: bool) -> HomeAssistantVie
             "connected", "Home Assistant: connected.", url, snapshot.last_publish
         )
     if status.startswith("unreachable"):
-        why = status.partition(":")[2].strip() or "no answer"
+        why = status.partition(":")[2].strip().rstrip(".") or "no answer"
+        # The publisher's own sentence already names the address and what will be re-sent.
+        message = (
+            f"{why}."
+            if url in why
+            else f"Home Assistant is unreachable at {url}: {why}. States are kept and sent "
+            "when it answers again."
+        )
         return HomeAssistantView(
             "unreachable",
-            f"Home Assistant is unreachable at {url}: {why}. States are kept and sent when it "
-            "answers again.",
+            message,
             url,
             snapshot.last_publish,
         )

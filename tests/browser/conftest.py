@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from .ingress import NGINX, IngressProxy, free_port
+from tests.addon_process import AddonProcess, addon_environment
+
+from .ingress import NGINX, IngressProxy
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,7 +33,6 @@ CHROMIUM_ARGS = [
 # Distinctive values so a leak into a page or a log line is unmistakable.
 CLIENT_ID = "browser-test-client"
 CLIENT_SECRET = "browser-test-secret-7f3a9c1e5d"
-SUPERVISOR_TOKEN = "test-supervisor-token"
 SIMULATED_DAYS = 35
 SIMULATED_USERS = 3
 SIMULATED_TIMEZONE = "Europe/Helsinki"
@@ -87,95 +83,6 @@ def simulator() -> Iterator[Any]:
 # ----- the add-on as a real subprocess -----------------------------------------------------
 
 
-@dataclass
-class AddonProcess:
-    """``python -m oura_addon`` on a free loopback port, its output captured to a file."""
-
-    data_dir: Path
-    log_path: Path
-    env: dict[str, str]
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    @property
-    def accounts_dir(self) -> Path:
-        return self.data_dir / "accounts"
-
-    def start(self, timeout: float = 30.0) -> AddonProcess:
-        env = {**self.env, "OURA_ADDON_PORT": str(self.port)}
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "oura_addon"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.data_dir.parent,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                requests.get(f"{self.url}/healthz", timeout=2)
-                return self
-            except requests.RequestException:
-                time.sleep(0.1)
-        code = self.process.poll()
-        self.kill()
-        pytest.fail(
-            f"The add-on did not answer /healthz within {timeout:.0f} s "
-            f"(exit code {code}). Its output:\n{self.log_text}"
-        )
-
-    def stop(self, grace: float = 10.0) -> int | None:
-        """SIGTERM and wait; returns the exit code, or None if it had to be killed."""
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else 0
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=5)
-
-
-def addon_environment(data_dir: Path, simulator_url: str, ha_api_url: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("OURA_", "HA_", "SUPERVISOR"))
-    }
-    env.update(
-        OURA_ADDON_DATA=str(data_dir),
-        OURA_ADDON_HOST="127.0.0.1",
-        OURA_ADDON_TRUSTED_CLIENTS="127.0.0.1",
-        OURA_API_URL=simulator_url,
-        OURA_AUTH_URL=simulator_url,
-        HA_API_URL=ha_api_url,
-        HA_WS_URL=ha_api_url.replace("http", "ws", 1).removesuffix("/api") + "/api/websocket",
-        SUPERVISOR_URL="http://127.0.0.1:9",
-        SUPERVISOR_TOKEN=SUPERVISOR_TOKEN,
-        PYTHONUNBUFFERED="1",
-        # Without Home Assistant the add-on uses the system zone for "today": match the
-        # simulator's users so both agree on which days the charts cover.
-        TZ=SIMULATED_TIMEZONE,
-    )
-    return env
-
-
 @pytest.fixture(scope="module")
 def addon_options() -> dict[str, Any]:
     """options.json as the Supervisor would write it; a test module may override this."""
@@ -223,7 +130,8 @@ def addon(
 
 @pytest.fixture(scope="module")
 def ingress(addon: AddonProcess) -> Iterator[IngressProxy]:
-    with IngressProxy(addon.port) as proxy:
+    # Opened as http://localhost, the one plain-http origin Oura accepts in a redirect URI.
+    with IngressProxy(addon.port, public_host="localhost") as proxy:
         yield proxy
 
 
