@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -265,7 +266,7 @@ class HomeAssistantCore:
             + self.log_tail()
         )
 
-    def _poll(self, started: float, ready) -> None:
+    def _poll(self, started: float, ready: Callable[[], bool]) -> None:
         while True:
             if self._process is None or self._process.poll() is not None:
                 code = None if self._process is None else self._process.returncode
