@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,12 +28,21 @@ CLIENT_ID = "ha-test-client"
 CLIENT_SECRET = "ha-test-secret-4b1d"
 # The add-on re-checks Home Assistant every 15 s; the issue promises sensors back within 60 s.
 RESTORE_DEADLINE = 60
+HA_TIME_ZONE = "Europe/Helsinki"  # the harness's default configuration.yaml zone
 
 
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[SimulatorServer]:
+    # Pinned to Home Assistant's date so last night's sleep and today's activity exist
+    # whatever the hour the suite runs at.
     config = SimulatorConfig(
-        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, days=35, users=2, auto_approve=True
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        days=35,
+        users=2,
+        auto_approve=True,
+        today=datetime.now(ZoneInfo(HA_TIME_ZONE)).date(),
+        timezone=HA_TIME_ZONE,
     )
     with SimulatorServer(create_simulator(config)) as server:
         yield server
