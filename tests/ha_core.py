@@ -154,13 +154,18 @@ class HomeAssistantCore:
         try:
             self._wait_for_http(started)
             token_path = self.config_dir / TOKEN_FILE
-            if token_path.exists():
-                self.token = token_path.read_text(encoding="utf-8").strip()
-            else:
+            first_start = not token_path.exists()
+            if first_start:
                 self.token = self._onboard()
                 token_path.write_text(self.token, encoding="utf-8")
                 token_path.chmod(0o600)
+            else:
+                self.token = token_path.read_text(encoding="utf-8").strip()
             self._wait_until_running(started)
+            if first_start:
+                # A fresh core announces "New devices discovered" once; tests that look at
+                # notifications must see only their own.
+                self._dismiss_notification("config_entry_discovery")
         except BaseException:
             self._terminate()
             raise
@@ -239,6 +244,15 @@ class HomeAssistantCore:
         return {item["notification_id"]: item for item in result}
 
     # -- internals -------------------------------------------------------------------------
+
+    def _dismiss_notification(self, notification_id: str) -> None:
+        response = self._session.post(
+            self.api_url + "/services/persistent_notification/dismiss",
+            json={"notification_id": notification_id},
+            headers=self.headers,
+            timeout=10,
+        )
+        response.raise_for_status()
 
     def _environment(self) -> dict[str, str]:
         env = {
