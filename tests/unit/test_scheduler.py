@@ -8,10 +8,10 @@ import time
 from datetime import date, datetime
 
 import pytest
-from oura_addon.homeassistant import HomeAssistantError
 
 from oura_addon.accounts import AccountStore, AuthLost
 from oura_addon.history import HistoryStore
+from oura_addon.homeassistant import HomeAssistantError
 from oura_addon.oura.client import AccessDenied, SyncResult, Unauthorized
 from oura_addon.oura.models import DailySleep, Sleep
 from oura_addon.oura.tokens import TokenSet
