@@ -82,19 +82,19 @@ def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool =
     return Addon(settings, services, scheduler)
 
 
-def serve(addon: Addon, ready: threading.Event | None = None) -> None:
+def serve(addon: Addon) -> None:
     """Serve the panel until SIGTERM/SIGINT, then stop the scheduler within a few seconds."""
     settings = addon.settings
     app = create_app(settings, addon.services)
     server = waitress.create_server(
         app, host=settings.host, port=settings.port, threads=6, ident="oura-addon"
     )
-    stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
         _LOGGER.info("Stopping (signal %d)", signum)
-        stop.set()
-        server.close()
+        # waitress's run() ends on SystemExit and shuts its worker threads down; closing the
+        # server from here instead can leave its loop waiting on its wake-up pipe forever.
+        raise SystemExit(0)
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
@@ -106,15 +106,10 @@ def serve(addon: Addon, ready: threading.Event | None = None) -> None:
         settings.host,
         server.effective_port,
     )
-    if ready is not None:
-        ready.set()
     try:
         server.run()
-    except OSError:
-        if not stop.is_set():  # closing the server mid-select raises; anything else is real
-            raise
     finally:
-        addon.scheduler.stop(timeout=4)
+        addon.scheduler.stop(timeout=2)
         server.close()
     _LOGGER.info("Stopped")
 
