@@ -22,6 +22,7 @@ from .oura.oauth import OAuthClient
 from .scheduler import Scheduler
 from .services import Services
 from .settings import Settings, load_settings
+from .statistics import StatisticsImporter
 from .web import create_app
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,6 +62,13 @@ def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool =
     clients = OuraClients(settings.oura_api_url, accounts, credentials, oauth)
     ha = HomeAssistantClient.from_settings(settings) if publish else None
     publisher = Publisher(ha, settings.data_dir / "published.json") if ha else None
+    statistics = (
+        StatisticsImporter(
+            settings.ha_ws_url, settings.supervisor_token, settings.data_dir / "statistics.json"
+        )
+        if publish
+        else None
+    )
     scheduler = Scheduler(
         settings=settings,
         accounts=accounts,
@@ -68,6 +76,7 @@ def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool =
         history=HistoryStore(settings.data_dir),
         ha=ha,
         publisher=publisher,
+        statistics=statistics,
         panel_url=panel_url(settings) if publish else "/hassio/dashboard",
     )
     services = Services(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import storage
+from .catalogue.derive import NO_HEART_RATE
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ _DAILY_FIELDS: Mapping[str, tuple[str, str]] = {
     "average_hrv": ("sleep", "average_hrv"),
     "lowest_heart_rate": ("sleep", "lowest_heart_rate"),
 }
+# The metrics with one value per day; their names are the catalogue keys of their sensors.
+DAILY_METRICS: tuple[str, ...] = tuple(_DAILY_FIELDS)
 
 
 def daily_metrics(records: Mapping[str, Sequence[Any]]) -> dict[str, dict[str, float]]:
@@ -40,6 +43,8 @@ def daily_metrics(records: Mapping[str, Sequence[Any]]) -> dict[str, dict[str, f
                 continue
             day = getattr(record, "day", None)
             value = getattr(record, field, None)
+            if field == "lowest_heart_rate" and value == NO_HEART_RATE:
+                continue  # Oura's "no reading", as the sensor treats it
             if isinstance(day, date) and isinstance(value, int | float):
                 values[day.isoformat()] = float(value)
         metrics[metric] = values

@@ -25,6 +25,7 @@ from .oura.endpoints import ENDPOINTS
 from .services import TREND_METRICS, AccountSnapshot, AddonSnapshot
 from .settings import Settings
 from .states import EntityState
+from .statistics import StatisticsImporter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Scheduler:
         history: HistoryStore,
         ha: HomeAssistantClient | None,
         publisher: Publisher | None,
+        statistics: StatisticsImporter | None = None,
         panel_url: str = "/hassio/dashboard",
         tick_seconds: float = 15.0,
         clock: Callable[[], float] = time.time,
@@ -66,6 +68,7 @@ class Scheduler:
         self._history = history
         self._ha = ha
         self._publisher = publisher
+        self._statistics = statistics
         self._panel_url = panel_url
         self._tick_seconds = tick_seconds
         self._clock = clock
@@ -190,7 +193,8 @@ class Scheduler:
             account_label=_account_label(name, prefix),
         )
         states[connected.entity_id] = connected
-        self._history.merge(name, daily_metrics(records), today)
+        metrics = daily_metrics(records)
+        self._history.merge(name, metrics, today)
         endpoint_errors = {n: _message(e) for n, e in errors.items()}
         self._record(
             name,
@@ -202,6 +206,7 @@ class Scheduler:
         self._publish(states)
         if self._runtime_notified(name):
             self._dismiss(name, prefix)
+        self._import_statistics(prefix, metrics, today, tz)
 
     def _fetch(self, client, today: date, tz: tzinfo, granted, name: str) -> tuple[dict, dict]:
         """One request per endpoint (plus pages): the trend endpoints reach back
@@ -226,6 +231,15 @@ class Scheduler:
         return records, errors
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _import_statistics(self, prefix: str, metrics: dict, today: date, tz: tzinfo) -> None:
+        """Past days into Home Assistant's long-term statistics, after the states are out."""
+        if self._statistics is None:
+            return
+        try:
+            self._statistics.backfill(prefix, metrics, today, tz)
+        except Exception:  # statistics are an extra: they must never break a sync
+            _LOGGER.exception("Importing statistics failed; the sync itself is complete")
 
     def _publish(self, states: Mapping[str, EntityState]) -> None:
         if self._publisher is None:
@@ -346,6 +360,8 @@ class Scheduler:
                 _LOGGER.warning("Could not remove entities: %s", err.user_message)
         self._dismiss(account, entity_prefix)
         self._history.delete(account)
+        if self._statistics is not None:
+            self._statistics.forget(entity_prefix)
 
     def account_snapshot(self, account: str) -> AccountSnapshot:
         stored = self._accounts.get(account)

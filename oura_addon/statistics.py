@@ -1,0 +1,415 @@
+"""Past days of the daily sensors, imported into Home Assistant's long-term statistics.
+
+Pushed states only give Home Assistant "now"; an entity's history and statistics graphs draw
+the recorder's statistics. So each past day's value (sleep score, HRV, ...) is imported as one
+hourly statistics row at that day's local midnight, over Home Assistant's websocket API.
+
+The functions at the top are pure (which days are new, what the rows look like).
+``StatisticsImporter`` keeps, in /data/statistics.json, every day Home Assistant accepted and
+every day still waiting, and opens one websocket connection per batch, only when a day is new
+or Oura revised its value.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, Protocol
+
+import websocket
+
+from . import storage
+from .catalogue.table import MEASUREMENT, SENSORS, SensorDescription
+from .history import DAILY_METRICS
+from .settings import HISTORY_DAYS_RANGE
+
+_LOGGER = logging.getLogger(__name__)
+
+STATE_FORMAT = 1
+WEBSOCKET_TIMEOUT = 10.0
+# A refused token is not retried every cycle: each refusal is a failed login in Home Assistant.
+AUTH_RETRY_SECONDS = 3600.0
+# Older days can never come back from Oura's backfill, so they are forgotten.
+KEEP_DAYS = HISTORY_DAYS_RANGE[1] + 7
+
+
+def imported_sensors() -> tuple[SensorDescription, ...]:
+    """The sensors whose past days are imported: a measurement with one value per day."""
+    return tuple(s for s in SENSORS if s.key in DAILY_METRICS and s.state_class == MEASUREMENT)
+
+
+# -- pure --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatisticDays:
+    """One statistic's days (ISO day -> value): accepted by Home Assistant, or still waiting."""
+
+    unit: str | None
+    imported: Mapping[str, float] = field(default_factory=dict)
+    pending: Mapping[str, float] = field(default_factory=dict)
+
+
+def row_start(day: date, tz: tzinfo) -> datetime:
+    """Where ``day``'s row starts: local midnight, or the first whole hour after it.
+
+    Home Assistant keeps hourly rows on whole UTC hours; in a zone with a half-hour offset
+    midnight is not one, and rounding down would file the value under the day before.
+    """
+    midnight = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+    hour = midnight.replace(minute=0, second=0, microsecond=0)
+    if hour < midnight:
+        hour += timedelta(hours=1)
+    return hour.astimezone(tz)
+
+
+def statistic_rows(days: Mapping[str, float], tz: tzinfo) -> list[dict[str, Any]]:
+    """One row per day, oldest first; the day's value is its mean, min and max."""
+    return [
+        {"start": row_start(date.fromisoformat(day), tz).isoformat(), "mean": v, "min": v, "max": v}
+        for day, v in sorted(days.items())
+    ]
+
+
+def statistic_metadata(statistic_id: str, unit: str | None) -> dict[str, Any]:
+    # "recorder" is the source Home Assistant demands for an entity's own statistic id; the
+    # name stays None as in the rows the recorder compiles itself, so the two never disagree.
+    return {
+        "statistic_id": statistic_id,
+        "source": "recorder",
+        "name": None,
+        "unit_of_measurement": unit,
+        "has_mean": True,
+        "has_sum": False,
+    }
+
+
+def statistic_id(prefix: str, key: str) -> str:
+    return f"sensor.{prefix}_{key}"
+
+
+def queue_new_days(
+    known: Mapping[str, StatisticDays],
+    prefix: str,
+    metrics: Mapping[str, Mapping[str, float]],
+    today: date,
+) -> dict[str, StatisticDays]:
+    """``known`` plus, as pending, every day before ``today`` that is new or has a new value.
+
+    Today is left out: its value still changes, and the recorder compiles the live sensor.
+    """
+    cutoff = today.isoformat()
+    queued = dict(known)
+    for sensor in imported_sensors():
+        sid = statistic_id(prefix, sensor.key)
+        current = queued.get(sid, StatisticDays(sensor.unit))
+        fresh = {
+            day: value
+            for day, value in metrics.get(sensor.key, {}).items()
+            if day < cutoff and math.isfinite(value)
+        }
+        # A fresh value equal to the imported one also cancels a queued revision of it.
+        pending = {
+            day: value
+            for day, value in {**current.pending, **fresh}.items()
+            if current.imported.get(day) != value
+        }
+        if pending != current.pending or current.unit != sensor.unit:
+            queued[sid] = replace(current, unit=sensor.unit, pending=pending)
+    return queued
+
+
+def mark_imported(days: StatisticDays) -> StatisticDays:
+    return replace(days, imported={**days.imported, **days.pending}, pending={})
+
+
+def forget_old_days(known: Mapping[str, StatisticDays], today: date) -> dict[str, StatisticDays]:
+    oldest = (today - timedelta(days=KEEP_DAYS)).isoformat()
+    return {
+        sid: replace(
+            days,
+            imported={d: v for d, v in days.imported.items() if d >= oldest},
+            pending={d: v for d, v in days.pending.items() if d >= oldest},
+        )
+        for sid, days in known.items()
+    }
+
+
+def state_to_json(known: Mapping[str, StatisticDays]) -> dict[str, Any]:
+    return {
+        "format": STATE_FORMAT,
+        "statistics": {
+            sid: {"unit": d.unit, "imported": dict(d.imported), "pending": dict(d.pending)}
+            for sid, d in sorted(known.items())
+        },
+    }
+
+
+def state_from_json(data: Any) -> dict[str, StatisticDays]:
+    """The stored state; anything malformed is dropped (a day is then simply sent again)."""
+    statistics = data.get("statistics") if isinstance(data, dict) else None
+    if not isinstance(statistics, dict):
+        return {}
+    known: dict[str, StatisticDays] = {}
+    for sid, entry in statistics.items():
+        if not isinstance(entry, dict):
+            continue
+        unit = entry.get("unit")
+        known[sid] = StatisticDays(
+            unit if isinstance(unit, str) else None,
+            _day_values(entry.get("imported")),
+            _day_values(entry.get("pending")),
+        )
+    return known
+
+
+def _day_values(raw: Any) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        return {}
+    values: dict[str, float] = {}
+    for day, value in raw.items():
+        try:
+            date.fromisoformat(day)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values[day] = float(value)
+    return values
+
+
+# -- Home Assistant's websocket API --------------------------------------------------------------
+
+
+class StatisticsError(Exception):
+    """The import did not happen. ``user_message`` is safe to log: it never holds the token."""
+
+    def __init__(self, user_message: str, *, auth_refused: bool = False) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.auth_refused = auth_refused
+
+
+class CommandRefused(Exception):
+    """Home Assistant answered a command with ``success: false``."""
+
+
+class WebSocketLike(Protocol):
+    def send(self, payload: str) -> Any: ...
+    def recv(self) -> str | bytes: ...
+    def close(self) -> None: ...
+
+
+def open_websocket(url: str, timeout: float) -> WebSocketLike:
+    # Like the REST client: an environment proxy must never stand between us and Home Assistant.
+    return websocket.create_connection(url, timeout=timeout, http_no_proxy=["*"])
+
+
+_TRANSPORT_ERRORS = (OSError, websocket.WebSocketException, ValueError)
+
+
+class _Session:
+    """One authenticated connection: numbered commands, each waiting for its result."""
+
+    def __init__(self, connection: WebSocketLike, timeout: float) -> None:
+        self._connection = connection
+        self._timeout = timeout
+        self._next_id = 0
+
+    def receive(self) -> dict[str, Any]:
+        message = json.loads(self._connection.recv())
+        if not isinstance(message, dict):
+            raise ValueError("a websocket message that is not a JSON object")
+        return message
+
+    def authenticate(self, token: str) -> None:
+        hello = self.receive()
+        if hello.get("type") != "auth_required":
+            raise StatisticsError(
+                f"Home Assistant's websocket API opened with {hello.get('type')!r} "
+                "instead of asking for authentication."
+            )
+        self._connection.send(json.dumps({"type": "auth", "access_token": token}))
+        answer = self.receive()
+        if answer.get("type") == "auth_invalid":
+            raise StatisticsError(
+                "Home Assistant refused the add-on's token on its websocket API; past days "
+                "are imported once it accepts it (the add-on needs homeassistant_api access).",
+                auth_refused=True,
+            )
+        if answer.get("type") != "auth_ok":
+            raise StatisticsError(
+                f"Home Assistant answered the websocket login with {answer.get('type')!r}."
+            )
+
+    def command(self, payload: Mapping[str, Any]) -> Any:
+        self._next_id += 1
+        command_id = self._next_id
+        self._connection.send(json.dumps({"id": command_id, **payload}, allow_nan=False))
+        # Without subscriptions only our results arrive; the deadline guards against chatter.
+        deadline = time.monotonic() + self._timeout
+        while time.monotonic() < deadline:
+            message = self.receive()
+            if message.get("id") == command_id and message.get("type") == "result":
+                if message.get("success"):
+                    return message.get("result")
+                error = message.get("error") or {}
+                raise CommandRefused(f"{error.get('code', 'error')}: {error.get('message', '')}")
+        raise StatisticsError("Home Assistant did not answer a websocket command in time.")
+
+
+# -- the importer ----------------------------------------------------------------------------
+
+
+class StatisticsImporter:
+    """Imports the past days of the daily sensors; never raises into its caller."""
+
+    def __init__(
+        self,
+        ws_url: str,
+        token: str | None,
+        state_path: Path,
+        *,
+        connect: Callable[[str, float], WebSocketLike] = open_websocket,
+        timeout: float = WEBSOCKET_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ws_url = ws_url
+        self._token = token
+        self._state_path = state_path
+        self._connect = connect
+        self._timeout = timeout
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._auth_refused_at: float | None = None
+
+    def __repr__(self) -> str:
+        return f"StatisticsImporter({self.ws_url!r})"
+
+    def backfill(
+        self,
+        prefix: str,
+        metrics: Mapping[str, Mapping[str, float]],
+        today: date,
+        tz: tzinfo,
+    ) -> int:
+        """Queue the new or revised past days of ``metrics`` and import everything queued.
+
+        Returns how many days Home Assistant accepted. Days it did not accept stay queued in
+        the state file for the next call; with nothing queued no connection is opened.
+        """
+        with self._lock:
+            stored = self._load()
+            known = forget_old_days(queue_new_days(stored, prefix, metrics, today), today)
+            if known != stored:
+                self._save(known)  # queued days survive an add-on restart before the import
+            waiting = {sid: d for sid, d in known.items() if d.pending}
+            if not waiting or self._waiting_after_refusal():
+                return 0
+            accepted, problem = self._import(waiting, tz)
+            if accepted:
+                known = {**known, **{sid: mark_imported(known[sid]) for sid in accepted}}
+                self._save(known)
+            if problem:
+                left = sum(len(d.pending) for sid, d in waiting.items() if sid not in accepted)
+                _LOGGER.warning(
+                    "Statistics: %s %d past day value(s) wait for the next sync.", problem, left
+                )
+            return sum(len(waiting[sid].pending) for sid in accepted)
+
+    def forget(self, prefix: str) -> None:
+        """Drop a removed account's days (queued ones would otherwise wait forever)."""
+        ids = {statistic_id(prefix, s.key) for s in imported_sensors()}
+        with self._lock:
+            stored = self._load()
+            kept = {sid: d for sid, d in stored.items() if sid not in ids}
+            if kept != stored:
+                self._save(kept)
+
+    def pending_days(self) -> dict[str, dict[str, float]]:
+        """The days still waiting for Home Assistant, per statistic id."""
+        with self._lock:
+            return {sid: dict(d.pending) for sid, d in self._load().items() if d.pending}
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _waiting_after_refusal(self) -> bool:
+        if self._auth_refused_at is None:
+            return False
+        if self._clock() - self._auth_refused_at < AUTH_RETRY_SECONDS:
+            return True
+        self._auth_refused_at = None
+        return False
+
+    def _import(
+        self, waiting: Mapping[str, StatisticDays], tz: tzinfo
+    ) -> tuple[set[str], str | None]:
+        """Send each waiting statistic; the ids Home Assistant accepted, and what went wrong."""
+        accepted: set[str] = set()
+        refused: list[str] = []
+        try:
+            with self._session() as session:
+                for sid, days in waiting.items():
+                    try:
+                        session.command(
+                            {
+                                "type": "recorder/import_statistics",
+                                "metadata": statistic_metadata(sid, days.unit),
+                                "stats": statistic_rows(days.pending, tz),
+                            }
+                        )
+                    except CommandRefused as err:
+                        refused.append(f"{sid} ({err})")
+                    else:
+                        accepted.add(sid)
+        except StatisticsError as err:
+            if err.auth_refused:
+                self._auth_refused_at = self._clock()
+            return accepted, err.user_message
+        if refused:
+            return accepted, "Home Assistant refused the import of " + ", ".join(refused) + "."
+        return accepted, None
+
+    @contextmanager
+    def _session(self) -> Iterator[_Session]:
+        if not self._token:
+            raise StatisticsError(
+                "The add-on has no Home Assistant token (SUPERVISOR_TOKEN is not set)."
+            )
+        try:
+            connection = self._connect(self.ws_url, self._timeout)
+        except _TRANSPORT_ERRORS as err:
+            raise StatisticsError(
+                f"Home Assistant's websocket API at {self.ws_url} is not reachable "
+                f"({type(err).__name__})."
+            ) from None
+        try:
+            session = _Session(connection, self._timeout)
+            session.authenticate(self._token)
+            yield session
+        except _TRANSPORT_ERRORS as err:
+            raise StatisticsError(
+                f"The websocket connection to Home Assistant failed ({type(err).__name__})."
+            ) from None
+        finally:
+            connection.close()
+
+    def _load(self) -> dict[str, StatisticDays]:
+        try:
+            return state_from_json(storage.read_json(self._state_path))
+        except storage.CorruptFileError:
+            _LOGGER.warning(
+                "%s was unreadable; starting it again (past days are sent once more).",
+                self._state_path.name,
+            )
+            return {}
+
+    def _save(self, known: Mapping[str, StatisticDays]) -> None:
+        storage.write_json(self._state_path, state_to_json(known))
