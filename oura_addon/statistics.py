@@ -322,7 +322,14 @@ class StatisticsImporter:
                 _LOGGER.warning(
                     "Statistics: %s %d past day value(s) wait for the next sync.", problem, left
                 )
-            return sum(len(waiting[sid].pending) for sid in accepted)
+            count = sum(len(waiting[sid].pending) for sid in accepted)
+            if count:
+                _LOGGER.info(
+                    "Imported %d past day value(s) into Home Assistant's statistics of %s",
+                    count,
+                    ", ".join(sorted(accepted)),
+                )
+            return count
 
     def forget(self, prefix: str) -> None:
         """Drop a removed account's days (queued ones would otherwise wait forever)."""
