@@ -269,7 +269,8 @@ class _Session:
 
 
 class StatisticsImporter:
-    """Imports the past days of the daily sensors; never raises into its caller."""
+    """Imports the past days of the daily sensors. Home Assistant being down or refusing is
+    a logged warning, never an exception; only a failing disk can raise."""
 
     def __init__(
         self,
