@@ -1,0 +1,157 @@
+"""Bad input never crashes the add-on and loses nothing: Oura error pages, rate limits, a
+membership 403, a corrupt token file, a forged callback, the token service down.
+
+The add-on runs as a real process against the Oura simulator, with fault switches flipped
+in between syncs; Home Assistant is absent, so the panel's status is what we read back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
+from tests.addon_process import (
+    AddonProcess,
+    PanelClient,
+    addon_environment,
+    wait_for,
+    write_options,
+)
+
+pytestmark = pytest.mark.slow
+
+CLIENT_ID, CLIENT_SECRET = "faults-client", "faults-secret-0c4e"
+TIME_ZONE = "Europe/Helsinki"
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[SimulatorServer]:
+    config = SimulatorConfig(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        days=10,
+        users=2,
+        auto_approve=True,
+        today=datetime.now(ZoneInfo(TIME_ZONE)).date(),
+        timezone=TIME_ZONE,
+    )
+    with SimulatorServer(create_simulator(config)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def addon(simulator, tmp_path_factory) -> Iterator[AddonProcess]:
+    root = tmp_path_factory.mktemp("addon-faults")
+    data_dir = root / "data"
+    write_options(
+        data_dir,
+        {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "poll_interval": 60},
+    )
+    env = addon_environment(data_dir, simulator.url, "http://127.0.0.1:9/api", time_zone=TIME_ZONE)
+    process = AddonProcess(data_dir=data_dir, log_path=root / "addon.log", env=env).start()
+    try:
+        yield process
+    finally:
+        assert process.stop() is not None, process.log_text
+
+
+@pytest.fixture(scope="module")
+def panel(addon) -> PanelClient:
+    panel = PanelClient(addon.url)
+    for name, user in (("oura", 1), ("bob", 2)):
+        assert "Connected" in panel.connect_with_auto_approve(name, user=user).text
+        wait_for(lambda n=name: panel.account(n)["last_sync"], 60, what=f"{name}'s first sync")
+    return panel
+
+
+@pytest.fixture(autouse=True)
+def clean_faults(simulator, addon):
+    simulator.simulator.faults.clear()
+    yield
+    simulator.simulator.faults.clear()
+    assert addon.process.poll() is None, f"the add-on died:\n{addon.log_text}"
+
+
+def _sync(panel: PanelClient, name: str) -> dict:
+    before = panel.account(name)["last_sync"]
+    panel.sync(name)
+    return wait_for(
+        lambda: (a := panel.account(name))["last_sync"] != before and not a["syncing"] and a,
+        60,
+        what=f"a sync of {name}",
+    )
+
+
+def _state(account: dict, entity_id: str) -> str:
+    return next(e["state"] for e in account["entities"] if e["entity_id"] == entity_id)
+
+
+def test_an_oura_error_page_on_one_endpoint_keeps_its_last_values(panel, simulator):
+    before = _state(panel.account("oura"), "sensor.oura_stress_high_time")
+    simulator.simulator.faults.server_error(count=None, status=503, endpoint="daily_stress")
+    account = _sync(panel, "oura")
+    assert "daily_stress" in account["endpoint_errors"]
+    assert _state(account, "sensor.oura_stress_high_time") == before
+    assert _state(account, "sensor.oura_sleep_score") not in ("unknown", "")
+    simulator.simulator.faults.clear()
+    assert _sync(panel, "oura")["endpoint_errors"] == {}
+
+
+def test_a_rate_limit_is_waited_out_and_the_sync_completes(panel, simulator):
+    simulator.simulator.faults.rate_limit(count=2, retry_after=1)
+    account = _sync(panel, "oura")
+    assert account["endpoint_errors"] == {}
+    assert account["last_error"] is None
+
+
+def test_a_membership_403_is_reported_for_that_data_only(panel, simulator):
+    simulator.simulator.faults.forbid("daily_spo2")
+    account = _sync(panel, "oura")
+    assert "membership" in account["endpoint_errors"]["daily_spo2"]
+    assert set(account["endpoint_errors"]) == {"daily_spo2"}
+    assert account["connection"] == "connected"
+
+
+def test_the_token_service_down_is_temporary_not_a_reconnect(panel, simulator):
+    simulator.simulator.expire_access_tokens()
+    simulator.simulator.faults.refuse_token_endpoint(count=None, status=503)
+    panel.sync("oura")  # a failed sync leaves last_sync alone: wait for its error instead
+    account = wait_for(
+        lambda: (a := panel.account("oura"))["last_error"] and not a["syncing"] and a,
+        60,
+        what="the sync to report the token service",
+    )
+    assert account["connection"] == "connected"
+    assert "try again" in account["last_error"].lower()
+    simulator.simulator.faults.clear()
+    account = _sync(panel, "oura")
+    assert account["last_error"] is None and account["endpoint_errors"] == {}
+
+
+def test_a_corrupt_token_file_asks_for_a_reconnect_and_others_keep_working(panel, addon):
+    for path in (addon.accounts_dir / "bob.json", addon.accounts_dir / "bob.json.bak"):
+        path.write_text("{ this is not json")
+    bob = wait_for(
+        lambda: (a := panel.account("bob")) and a["connection"] == "needs_reconnect" and a,
+        10,
+        what="bob to need reconnecting",
+    )
+    assert "reconnect" in (bob["auth_error"] or "").lower()
+    assert _sync(panel, "oura")["last_error"] is None
+    assert "Connected" in panel.connect_with_auto_approve("bob", user=2).text
+    assert panel.account("bob")["connection"] == "connected"
+
+
+def test_a_forged_callback_is_refused_and_stores_nothing(panel, addon):
+    before = sorted(p.name for p in addon.accounts_dir.iterdir())
+    response = requests.get(
+        f"{addon.url}/oauth/callback", params={"code": "stolen", "state": "forged"}, timeout=10
+    )
+    assert response.status_code == 400
+    assert "Connect" in response.text
+    assert sorted(p.name for p in addon.accounts_dir.iterdir()) == before
