@@ -9,6 +9,7 @@ nothing changed, and the panel's status latency with several accounts.
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import tempfile
 import threading
@@ -105,6 +106,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m oura_addon.benchmark", description=__doc__)
     parser.add_argument("--repeat", type=int, default=20, help="samples per figure")
     args = parser.parse_args(argv)
+    # Figures only: the stub's missing websocket would otherwise warn on every sync.
+    logging.getLogger("oura_addon").setLevel(logging.ERROR)
 
     config = SimulatorConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, days=120, users=3)
     simulator = create_simulator(config)
@@ -145,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
             trusted_clients=("127.0.0.1",),
             supervisor_token="bench-token",
             ha_api_url=stub.url,
+            ha_ws_url="ws://127.0.0.1:9/api/websocket",  # no websocket: statistics stay queued
             oura_api_url=oura.url,
             oura_auth_url=oura.url,
             oura_token_url=f"{oura.url}/oauth/token",

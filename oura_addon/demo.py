@@ -50,6 +50,8 @@ def demo_environment(args: argparse.Namespace, simulator_url: str) -> dict[str, 
     }
     if args.ha_url:
         env["HA_API_URL"] = args.ha_url
+        # The websocket API sits beside the REST API: .../api -> ws://.../api/websocket
+        env["HA_WS_URL"] = args.ha_url.replace("http", "ws", 1).rstrip("/") + "/websocket"
     if args.ha_token:
         env["SUPERVISOR_TOKEN"] = args.ha_token
     return env
