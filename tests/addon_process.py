@@ -11,14 +11,21 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
+from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
+
 SUPERVISOR_TOKEN = "test-supervisor-token"
+TIME_ZONE = "Europe/Helsinki"  # the simulated users' zone and the HA harness's default
 
 
 def free_port(address: str = "127.0.0.1") -> int:
@@ -33,7 +40,7 @@ def addon_environment(
     ha_api_url: str,
     *,
     supervisor_token: str = SUPERVISOR_TOKEN,
-    time_zone: str = "Europe/Helsinki",
+    time_zone: str = TIME_ZONE,
 ) -> dict[str, str]:
     """The environment the Supervisor would give, with every remote on loopback."""
     env = {
@@ -180,3 +187,38 @@ def wait_for(predicate, timeout: float, interval: float = 0.25, what: str = "con
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(interval)
+
+
+@contextmanager
+def simulated_oura(
+    client_id: str, client_secret: str, *, users: int, days: int, time_zone: str = TIME_ZONE
+) -> Iterator[SimulatorServer]:
+    """An auto-approving Oura simulator whose calendar day is today in ``time_zone``, so
+    last night's sleep and today's activity exist whatever the hour the suite runs at."""
+    config = SimulatorConfig(
+        client_id=client_id,
+        client_secret=client_secret,
+        days=days,
+        users=users,
+        auto_approve=True,
+        today=datetime.now(ZoneInfo(time_zone)).date(),
+        timezone=time_zone,
+    )
+    with SimulatorServer(create_simulator(config)) as server:
+        yield server
+
+
+@contextmanager
+def running_addon(
+    root: Path, simulator_url: str, ha_api_url: str, options: dict[str, Any], **env: str
+) -> Iterator[AddonProcess]:
+    """The add-on process with ``options`` as its options.json; asserts it stops on SIGTERM."""
+    data_dir = root / "data"
+    write_options(data_dir, options)
+    environment = addon_environment(data_dir, simulator_url, ha_api_url) | env
+    process = AddonProcess(data_dir=data_dir, log_path=root / "addon.log", env=environment)
+    process.start()
+    try:
+        yield process
+    finally:
+        assert process.stop() is not None, process.log_text

@@ -8,56 +8,37 @@ in between syncs; Home Assistant is absent, so the panel's status is what we rea
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
-from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
+from oura_addon.simulator import SimulatorServer
 from tests.addon_process import (
     AddonProcess,
     PanelClient,
-    addon_environment,
+    running_addon,
+    simulated_oura,
     wait_for,
-    write_options,
 )
 
 pytestmark = pytest.mark.slow
 
 CLIENT_ID, CLIENT_SECRET = "faults-client", "faults-secret-0c4e"
-TIME_ZONE = "Europe/Helsinki"
 
 
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[SimulatorServer]:
-    config = SimulatorConfig(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        days=10,
-        users=2,
-        auto_approve=True,
-        today=datetime.now(ZoneInfo(TIME_ZONE)).date(),
-        timezone=TIME_ZONE,
-    )
-    with SimulatorServer(create_simulator(config)) as server:
+    with simulated_oura(CLIENT_ID, CLIENT_SECRET, users=2, days=10) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def addon(simulator, tmp_path_factory) -> Iterator[AddonProcess]:
-    root = tmp_path_factory.mktemp("addon-faults")
-    data_dir = root / "data"
-    write_options(
-        data_dir,
-        {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "poll_interval": 60},
-    )
-    env = addon_environment(data_dir, simulator.url, "http://127.0.0.1:9/api", time_zone=TIME_ZONE)
-    process = AddonProcess(data_dir=data_dir, log_path=root / "addon.log", env=env).start()
-    try:
+    options = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "poll_interval": 60}
+    with running_addon(
+        tmp_path_factory.mktemp("addon-faults"), simulator.url, "http://127.0.0.1:9/api", options
+    ) as process:
         yield process
-    finally:
-        assert process.stop() is not None, process.log_text
 
 
 @pytest.fixture(scope="module")

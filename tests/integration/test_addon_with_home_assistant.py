@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from oura_addon import catalogue
-from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
+from oura_addon.simulator import SimulatorServer
 from tests.addon_process import (
     AddonProcess,
     PanelClient,
-    addon_environment,
+    running_addon,
+    simulated_oura,
     wait_for,
-    write_options,
 )
 
 pytestmark = [pytest.mark.ha, pytest.mark.slow]
@@ -28,48 +27,32 @@ CLIENT_ID = "ha-test-client"
 CLIENT_SECRET = "ha-test-secret-4b1d"
 # The add-on re-checks Home Assistant every 15 s; the issue promises sensors back within 60 s.
 RESTORE_DEADLINE = 60
-HA_TIME_ZONE = "Europe/Helsinki"  # the harness's default configuration.yaml zone
 
 
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[SimulatorServer]:
-    # Pinned to Home Assistant's date so last night's sleep and today's activity exist
-    # whatever the hour the suite runs at.
-    config = SimulatorConfig(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        days=35,
-        users=2,
-        auto_approve=True,
-        today=datetime.now(ZoneInfo(HA_TIME_ZONE)).date(),
-        timezone=HA_TIME_ZONE,
-    )
-    with SimulatorServer(create_simulator(config)) as server:
+    with simulated_oura(CLIENT_ID, CLIENT_SECRET, users=2, days=35) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def addon(ha_core, simulator, tmp_path_factory) -> Iterator[AddonProcess]:
-    root = tmp_path_factory.mktemp("addon-ha")
-    data_dir = root / "data"
-    write_options(
-        data_dir,
-        {
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "poll_interval": 60,  # no scheduled sync during the module: only "sync now"
-            "history_days": 30,
-            "log_level": "debug",
-        },
-    )
-    env = addon_environment(
-        data_dir, simulator.url, ha_core.api_url, supervisor_token=ha_core.token
-    )
-    process = AddonProcess(data_dir=data_dir, log_path=root / "addon.log", env=env).start()
-    try:
+    options = {
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "poll_interval": 60,  # no scheduled sync during the module: only "sync now"
+        "history_days": 30,
+        "log_level": "debug",
+    }
+    with running_addon(
+        tmp_path_factory.mktemp("addon-ha"),
+        simulator.url,
+        ha_core.api_url,
+        options,
+        SUPERVISOR_TOKEN=ha_core.token,
+        HA_WS_URL=ha_core.ws_url,
+    ) as process:
         yield process
-    finally:
-        assert process.stop() is not None, process.log_text
 
 
 @pytest.fixture(scope="module")
