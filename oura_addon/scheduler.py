@@ -155,6 +155,8 @@ class Scheduler:
         if account is None:
             return
         prefix = account.entity_prefix
+        if account.connection == "not_connected":
+            return  # added in the panel but never authorized: nothing to publish or to warn about
         if account.connection != "connected":
             self._auth_lost(name, prefix, account.auth_error or "This account is not connected.")
             return

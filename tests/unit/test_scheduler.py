@@ -240,3 +240,11 @@ def test_the_loop_stops_within_five_seconds(world):
     scheduler.sync_now()
     scheduler.stop(timeout=5)
     assert not any(t.name == "oura-scheduler" and t.is_alive() for t in threading.enumerate())
+
+
+def test_an_account_never_connected_publishes_nothing_and_raises_no_alarm(world):
+    scheduler, accounts, _clients, publisher, ha = world
+    accounts.create("me")
+    scheduler.sync_account("me")
+    assert publisher.published == {}
+    assert ha.created == 0
