@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -75,6 +76,7 @@ def nginx_config(
     addon_port: int,
     ingress_path: str,
     run_as_root: bool,
+    session: str | None = None,
 ) -> str:
     temp_paths = "\n".join(
         f"    {name}_temp_path {workdir / 'temp' / name};" for name in _TEMP_PATHS
@@ -82,6 +84,19 @@ def nginx_config(
     # Worker processes drop to "nobody" when started as root and could not read the tmp dir.
     user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if run_as_root else ""
     upstream = f"http://127.0.0.1:{addon_port}"
+    # Home Assistant's frontend sets the ingress session cookie SameSite=Strict and the
+    # Supervisor refuses ingress requests without it; with ``session`` the stand-in does both.
+    set_session = (
+        f'add_header Set-Cookie "ingress_session={session}; Path=/api/hassio_ingress/; '
+        f'SameSite=Strict" always;'
+        if session
+        else ""
+    )
+    check_session = (
+        f'if ($cookie_ingress_session != "{session}") {{ return 401 "401: Unauthorized"; }}'
+        if session
+        else ""
+    )
     return f"""
 {user}
 daemon off;
@@ -99,11 +114,13 @@ http {{
         server_name localhost;
         root {workdir / "www"};
 
-        location = / {{ default_type text/html; try_files /outer.html =404; }}
-        location = /oura {{ default_type text/html; try_files /outer.html =404; }}
+        location = / {{ default_type text/html; {set_session} try_files /outer.html =404; }}
+        location = /oura {{ default_type text/html; {set_session} try_files /outer.html =404; }}
         location = {ingress_path} {{ return 301 {ingress_path}/; }}
 
         location {ingress_path}/ {{
+            default_type text/plain;  # the refusal below reads as the Supervisor's text page
+            {check_session}
             proxy_pass {upstream}/;
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
@@ -140,6 +157,7 @@ class IngressProxy:
         token: str = INGRESS_TOKEN,
         public_host: str = "127.0.0.1",
         workdir: Path | None = None,
+        session_cookie: bool = False,
     ) -> None:
         self.addon_port = addon_port
         # The host name in the outer page's address decides what the panel offers: Oura
@@ -148,6 +166,7 @@ class IngressProxy:
         self.public_host = public_host
         self.listen_address = "127.0.0.1" if public_host == "localhost" else public_host
         self.ingress_path = f"/api/hassio_ingress/{token}"
+        self.session = secrets.token_hex(16) if session_cookie else None
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="ingress-"))
         self.port = 0
@@ -180,6 +199,7 @@ class IngressProxy:
                 self.addon_port,
                 self.ingress_path,
                 os.geteuid() == 0,
+                self.session,
             )
         )
         stderr_path = self.workdir / "stderr.log"

@@ -122,8 +122,10 @@
       redirect_uri: redirectUri()
     }).then(function (data) {
       // Oura's consent page refuses to render in a frame: it needs a top-level tab.
-      window.open(data.authorize_url, "_blank", "noopener");
+      var consent = window.open(data.authorize_url, "oura-consent");
+      if (consent) { consent.opener = null; }  // Oura's page gets no handle on this one
       connecting = account;
+      watchConsent(account, consent);
       showProgress(account, data.authorize_url);
       schedulePoll(PENDING_EVERY_MS);
     }).catch(function (error) {
@@ -131,6 +133,33 @@
     }).then(function () {
       if (button) { button.disabled = false; }
     });
+  }
+
+  // Home Assistant's ingress cookie is SameSite=Strict, so on the redirect back from Oura
+  // the browser may withhold it and the Supervisor answers "401: Unauthorized" instead of
+  // our callback page. That tab is on this origin again by then: read its address (it
+  // carries the code and state) and finish through the paste route, as a person would.
+  function watchConsent(account, consent) {
+    if (!consent) { return; }
+    var timer = window.setInterval(function () {
+      var href;
+      try {
+        if (consent.closed) { window.clearInterval(timer); return; }
+        href = consent.location.href;  // throws while the tab shows Oura's site
+        if (href === "about:blank" || consent.document.readyState !== "complete") { return; }
+      } catch (notOurOriginYet) {
+        return;
+      }
+      window.clearInterval(timer);
+      if (consent.document.querySelector("[data-oura-callback]")) { return; }
+      if (!/[?&](code|error)=/.test(href)) { return; }
+      api("POST", "api/accounts/" + encodeURIComponent(account) + "/paste", { url: href })
+        .then(function () {
+          consent.close();
+          window.location.reload();
+        })
+        .catch(function (error) { say(error.message, true); });
+    }, 500);
   }
 
   function showProgress(account, authorizeUrl) {
