@@ -12,8 +12,9 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..storage import atomic_write_bytes
 
@@ -25,6 +26,8 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 _CSRF_SESSION_KEY = "csrf"
 STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A panel left open for a week asks for a reload before its buttons work again.
+CSRF_MAX_AGE_SECONDS = 7 * 24 * 3600
 
 
 def load_secret_key(data_dir: Path) -> bytes:
@@ -67,19 +70,42 @@ def configure_session(app: Flask, secret_key: bytes) -> None:
     )
 
 
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="oura-panel-csrf")
+
+
 def csrf_token() -> str:
-    """This session's token, created on first use (the page's meta tag and forms carry it)."""
+    """This session's token, created on first use (the page's meta tag and forms carry it).
+
+    It is signed with the add-on's key, so it also proves its bearer read a page this
+    add-on served to a trusted client: scripts that keep no cookies can still use it.
+    """
     token = session.get(_CSRF_SESSION_KEY)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
+    if not isinstance(token, str) or not _signed_by_us(token):
+        token = _signer().dumps(secrets.token_urlsafe(16))
         session[_CSRF_SESSION_KEY] = token
     return token
 
 
-def csrf_ok() -> bool:
-    """Whether the current request carries this session's token (header or form field)."""
-    expected = session.get(_CSRF_SESSION_KEY)
-    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
-    if not isinstance(expected, str) or not expected or not sent:
+def _signed_by_us(token: str) -> bool:
+    try:
+        _signer().loads(token, max_age=CSRF_MAX_AGE_SECONDS)
+    except BadData:
         return False
-    return hmac.compare_digest(expected.encode(), sent.encode())
+    return True
+
+
+def csrf_ok() -> bool:
+    """Whether the request carries a token of ours (header or form field).
+
+    With a panel session the token must be that session's; without one (a script with no
+    cookie jar; browsers never send the SameSite=Strict cookie cross-site anyway) a token
+    signed by this add-on is enough, since a forging site cannot read the panel's pages.
+    """
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    if not sent or not _signed_by_us(sent):
+        return False
+    expected = session.get(_CSRF_SESSION_KEY)
+    if isinstance(expected, str) and expected:
+        return hmac.compare_digest(expected.encode(), sent.encode())
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from .conftest import Panel
+from .conftest import PROXY, Panel
 from .fakes import FakeServices, connect
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -67,3 +67,20 @@ def test_the_token_works_as_header_for_scripts_and_as_field_for_forms(
     response = panel.post("/accounts", data={"name": "oura", "csrf_token": token}, csrf=False)
     assert response.status_code == 302
     assert services.accounts.get("oura") is not None
+
+
+def test_a_script_without_cookies_can_use_the_pages_token(
+    app: Flask, services: FakeServices
+) -> None:
+    token = Panel(app).csrf_token()
+    cookieless = app.test_client(use_cookies=False)
+    trusted = {"REMOTE_ADDR": PROXY}
+    response = cookieless.post(
+        "/api/sync", json={}, headers={"X-CSRF-Token": token}, environ_overrides=trusted
+    )
+    assert response.status_code == 202
+    forged = cookieless.post(
+        "/api/sync", json={}, headers={"X-CSRF-Token": "made-up"}, environ_overrides=trusted
+    )
+    assert forged.status_code == 403
+    assert len(services.sync.calls) == 1
