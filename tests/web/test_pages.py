@@ -180,6 +180,10 @@ def test_three_accounts_get_overview_cards_and_their_own_pages(
     for name in ("oura", "partner", "kid"):
         assert f'href="{INGRESS}/accounts/{name}"' in html
     assert "Latest numbers" not in html
+    # ... but each card shows the three scores at a glance
+    for name in ("oura", "partner", "kid"):
+        prefix = "oura" if name == "oura" else f"oura_{name}"
+        assert f'data-entity="sensor.{prefix}_readiness_score">77<' in html
     detail = page(panel, "/accounts/partner")
     assert "Latest numbers" in detail
     assert "<code>sensor.oura_partner_steps</code>" in detail
