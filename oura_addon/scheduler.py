@@ -115,7 +115,7 @@ class Scheduler:
                 runtime.running = True
             threading.Thread(
                 target=self._sync_account_guarded,
-                args=(account.name,),
+                args=(account.name, runtime),
                 name=f"oura-sync-{account.name}",
                 daemon=True,
             ).start()
@@ -137,15 +137,19 @@ class Scheduler:
         with self._lock:
             return {eid: s for rt in self._runtime.values() for eid, s in rt.states.items()}
 
-    def _sync_account_guarded(self, name: str) -> None:
+    def _sync_account_guarded(self, name: str, runtime: _AccountRuntime) -> None:
         try:
             self.sync_account(name)
         except Exception:
             _LOGGER.exception("Sync of account %s failed unexpectedly", name)
-            self._record(name, error="An unexpected error stopped the sync; see the add-on log.")
+            self._record(
+                name,
+                error="An unexpected error stopped the sync; see the add-on log.",
+                runtime=runtime,
+            )
         finally:
+            # The captured runtime: a removed account's must not be brought back.
             with self._lock:
-                runtime = self._runtime.setdefault(name, _AccountRuntime())
                 runtime.running = False
                 runtime.next_due = self._clock() + self._settings.poll_interval_minutes * 60
 
@@ -157,8 +161,13 @@ class Scheduler:
         prefix = account.entity_prefix
         if account.connection == "not_connected":
             return  # added in the panel but never authorized: nothing to publish or to warn about
+        with self._lock:
+            # The account's removal replaces it: this sync's results are then dropped.
+            runtime = self._runtime.setdefault(name, _AccountRuntime())
         if account.connection != "connected":
-            self._auth_lost(name, prefix, account.auth_error or "This account is not connected.")
+            self._auth_lost(
+                name, prefix, account.auth_error or "This account is not connected.", runtime
+            )
             return
         tz = self._home_timezone()
         now = datetime.fromtimestamp(self._clock(), tz)
@@ -169,14 +178,14 @@ class Scheduler:
         try:
             records, errors = self._fetch(client, today, tz, granted, name)
         except (AuthLost, Unauthorized) as err:
-            self._auth_lost(name, prefix, _message(err))
+            self._auth_lost(name, prefix, _message(err), runtime)
             return
         except OuraApiError as err:
-            self._record(name, error=_message(err))
+            self._record(name, error=_message(err), runtime=runtime)
             return
 
         with self._lock:
-            previous = dict(self._runtime.setdefault(name, _AccountRuntime()).states)
+            previous = dict(runtime.states)
         states = catalogue.build_states(
             prefix,
             records,
@@ -196,15 +205,18 @@ class Scheduler:
         )
         states[connected.entity_id] = connected
         metrics = daily_metrics(records)
-        self._history.merge(name, metrics, today)
         endpoint_errors = {n: _message(e) for n, e in errors.items()}
-        self._record(
+        if not self._record(
             name,
             states=states,
             synced_at=now,
             endpoint_errors=endpoint_errors,
             error=None,
-        )
+            runtime=runtime,
+        ):
+            _LOGGER.info("Account %s was removed during its sync; its data is dropped", name)
+            return
+        self._history.merge(name, metrics, today)
         self._publish(states)
         if self._runtime_notified(name):
             self._dismiss(name, prefix)
@@ -260,9 +272,15 @@ class Scheduler:
         states: dict[str, EntityState] | None = None,
         synced_at: datetime | None = None,
         endpoint_errors: dict[str, str] | None = None,
-    ) -> None:
+        runtime: _AccountRuntime | None = None,
+    ) -> bool:
+        """Store a sync's outcome; False (and nothing stored) when ``runtime`` is given and
+        is no longer the account's, i.e. the account was removed meanwhile."""
         with self._lock:
-            runtime = self._runtime.setdefault(name, _AccountRuntime())
+            if runtime is None:
+                runtime = self._runtime.setdefault(name, _AccountRuntime())
+            elif self._runtime.get(name) is not runtime:
+                return False
             runtime.last_error = error
             if states is not None:
                 runtime.states = states
@@ -270,20 +288,27 @@ class Scheduler:
                 runtime.last_sync = synced_at
             if endpoint_errors is not None:
                 runtime.endpoint_errors = endpoint_errors
+        return True
 
     def _runtime_notified(self, name: str) -> bool:
         with self._lock:
             return self._runtime.setdefault(name, _AccountRuntime()).notified
 
-    def _auth_lost(self, name: str, prefix: str, reason: str) -> None:
+    def _auth_lost(self, name: str, prefix: str, reason: str, runtime: _AccountRuntime) -> None:
         """Connected sensor off, data sensors keep their values, one notification."""
         account = self._accounts.get(name)
-        email = account.email if account else None
+        if account is None:
+            return  # removed meanwhile (its tokens went with it): nothing to reconnect
         off = catalogue.connected_state(
-            prefix, False, reason=reason, email=email, account_label=_account_label(name, prefix)
+            prefix,
+            False,
+            reason=reason,
+            email=account.email,
+            account_label=_account_label(name, prefix),
         )
         with self._lock:
-            runtime = self._runtime.setdefault(name, _AccountRuntime())
+            if self._runtime.get(name) is not runtime:
+                return
             runtime.states = {**runtime.states, off.entity_id: off}
             runtime.last_error = f"{reason} Open this panel and click Reconnect."
             already = runtime.notified
@@ -311,7 +336,9 @@ class Scheduler:
             _LOGGER.warning("Could not dismiss the reconnect notification: %s", err.user_message)
             return
         with self._lock:
-            self._runtime.setdefault(name, _AccountRuntime()).notified = False
+            runtime = self._runtime.get(name)  # gone when the account was just removed
+            if runtime is not None:
+                runtime.notified = False
 
     def _home_timezone(self) -> tzinfo:
         """Home Assistant's time zone (its /config), cached; the system's when unknown."""

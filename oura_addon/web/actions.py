@@ -167,11 +167,12 @@ def remove_account(services: Services, name: str) -> bool:
             revoked = bool(services.oauth.revoke(tokens.access_token))
         except Exception:
             LOG.warning("Revoking the token of %s failed", name)
+    # Forget it first: a sync the scheduler starts meanwhile then finds no account to post.
+    services.accounts.delete(name)
     try:
         services.sync.account_removed(name, account.entity_prefix)
     except Exception:
         LOG.exception("Could not remove the entities of %s", name)
-    services.accounts.delete(name)
     return revoked
 
 

@@ -248,3 +248,54 @@ def test_an_account_never_connected_publishes_nothing_and_raises_no_alarm(world)
     scheduler.sync_account("me")
     assert publisher.published == {}
     assert ha.created == 0
+
+
+class BlockingClient(FakeClient):
+    """Holds the sync inside Oura's request until the test lets it answer."""
+
+    def __init__(self, records=None, raise_error=None):
+        super().__init__(records, raise_error)
+        self.inside = threading.Event()
+        self.answer = threading.Event()
+
+    def sync(self, endpoints, start, end, granted=None, *, tz=None):
+        self.inside.set()
+        assert self.answer.wait(5)
+        return super().sync(endpoints, start, end, granted, tz=tz)
+
+
+def _remove_during_sync(world, tmp_path, raise_error=None):
+    """Start a sync, remove the account as the panel does while it waits on Oura, finish it."""
+    scheduler, accounts, clients, publisher, ha = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(_records())
+    scheduler.sync_account("me")
+    clients["me"] = blocking = BlockingClient(_records())
+    sync = threading.Thread(target=scheduler.sync_account, args=("me",))
+    sync.start()
+    assert blocking.inside.wait(5)
+    accounts.delete("me")  # as the panel does: the store first, then the scheduler
+    scheduler.account_removed("me", "oura")
+    publisher.published.clear()  # what Home Assistant holds after the removal
+    blocking.raise_error = raise_error
+    blocking.answer.set()
+    sync.join(5)
+    scheduler.tick()
+    return publisher, ha
+
+
+def test_an_account_removed_while_it_syncs_does_not_come_back(world, tmp_path):
+    publisher, _ = _remove_during_sync(world, tmp_path)
+    assert not any(
+        e.startswith(("sensor.oura_", "binary_sensor.oura_")) for e in publisher.published
+    )
+    assert not (tmp_path / "history" / "me.json").exists()
+
+
+def test_an_account_removed_while_it_syncs_raises_no_reconnect_alarm(world, tmp_path):
+    # The store answers the sync's next token request with "not connected" once it is gone.
+    publisher, ha = _remove_during_sync(
+        world, tmp_path, raise_error=AuthLost("me", "This account is not connected yet.")
+    )
+    assert "binary_sensor.oura_connected" not in publisher.published
+    assert ha.notifications == {}

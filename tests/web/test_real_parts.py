@@ -104,6 +104,25 @@ def test_an_invalid_account_name_gets_the_stores_message(tmp_path: Path) -> None
     assert "starting with a letter" in response.get_json()["message"]
 
 
+def test_the_scheduler_hears_of_a_removal_only_once_the_account_is_gone(tmp_path: Path) -> None:
+    # The scheduler syncs every stored account: one it started while removing the entities
+    # would find the account still there and post them again.
+    settings, services = real_services(tmp_path)
+    store = services.accounts
+    store.create("oura")
+    still_stored: list[bool] = []
+
+    class WatchingSync(FakeSync):
+        def account_removed(self, account: str, entity_prefix: str) -> None:
+            still_stored.append(store.get(account) is not None)
+            super().account_removed(account, entity_prefix)
+
+    services.sync = WatchingSync()
+    panel = Panel(create_app(settings, services))
+    assert panel.delete("/api/accounts/oura").status_code == 200
+    assert still_stored == [False]
+
+
 # --- served over real HTTP --------------------------------------------------------------------
 
 
