@@ -20,7 +20,7 @@ from . import catalogue
 from .accounts import AccountStore, AuthLost
 from .history import HistoryStore, daily_metrics, trend_series
 from .homeassistant import HomeAssistantClient, HomeAssistantError, Publisher
-from .oura.client import OuraApiError, Unauthorized
+from .oura.client import ApiUnavailable, OuraApiError, RateLimited, Unauthorized
 from .oura.endpoints import ENDPOINTS
 from .services import TREND_METRICS, AccountSnapshot, AddonSnapshot
 from .settings import Settings
@@ -31,6 +31,8 @@ _LOGGER = logging.getLogger(__name__)
 
 # Endpoints whose history feeds the dashboard's trends: backfilled on an account's first sync.
 BACKFILL_ENDPOINTS = frozenset({"daily_sleep", "daily_readiness", "daily_activity", "sleep"})
+# Errors after which a backfill is asked again: the past days were not refused, only not had.
+TRANSIENT_ERRORS = (ApiUnavailable, RateLimited)
 # Days of margin around "today": Oura's windows differ per endpoint (see shared README).
 WINDOW_MARGIN_DAYS = 2
 TIMEZONE_CACHE_SECONDS = 3600
@@ -175,6 +177,7 @@ class Scheduler:
         client = self._oura_client(name)
         tokens = self._accounts.tokens(name)
         granted = tokens.grants if tokens is not None else None
+        backfilling = not self._history.has_history(name)
         try:
             records, errors = self._fetch(client, today, tz, granted, name)
         except (AuthLost, Unauthorized) as err:
@@ -216,7 +219,13 @@ class Scheduler:
         ):
             _LOGGER.info("Account %s was removed during its sync; its data is dropped", name)
             return
-        self._history.merge(name, metrics, today)
+        if backfilling and any(
+            isinstance(errors.get(e), TRANSIENT_ERRORS) for e in BACKFILL_ENDPOINTS
+        ):
+            # Without a history file the next sync asks for the past days again.
+            _LOGGER.info("Account %s: the past days are asked again at the next sync", name)
+        else:
+            self._history.merge(name, metrics, today)
         self._publish(states)
         if self._runtime_notified(name):
             self._dismiss(name, prefix)

@@ -12,7 +12,7 @@ import pytest
 from oura_addon.accounts import AccountStore, AuthLost
 from oura_addon.history import HistoryStore
 from oura_addon.homeassistant import HomeAssistantError
-from oura_addon.oura.client import AccessDenied, SyncResult, Unauthorized
+from oura_addon.oura.client import AccessDenied, RateLimited, SyncResult, Unauthorized
 from oura_addon.oura.models import DailySleep, Sleep
 from oura_addon.oura.tokens import TokenSet
 from oura_addon.scheduler import BACKFILL_ENDPOINTS, Scheduler
@@ -299,3 +299,23 @@ def test_an_account_removed_while_it_syncs_raises_no_reconnect_alarm(world, tmp_
     )
     assert "binary_sensor.oura_connected" not in publisher.published
     assert ha.notifications == {}
+
+
+def test_a_backfill_cut_short_by_oura_is_asked_again_next_sync(world):
+    # A rate limit or an outage during the first sync must not leave the trends and the
+    # statistics without their past days for good.
+    scheduler, accounts, clients, publisher, _ = world
+    _connect(accounts, "me")
+    client = clients["me"] = FakeClient(
+        _records(), errors={"daily_sleep": RateLimited("daily_sleep", 60)}
+    )
+    scheduler.sync_account("me")
+    assert publisher.published["sensor.oura_average_hrv"].state == "44"
+    client.errors = {}
+    client.calls.clear()
+    scheduler.sync_account("me")
+    asked = {name: start for names, start, _ in client.calls for name in names}
+    assert (TODAY - asked["daily_sleep"]).days == 60
+    client.calls.clear()
+    scheduler.sync_account("me")
+    assert len(client.calls) == 1 and (TODAY - client.calls[0][1]).days == 2
