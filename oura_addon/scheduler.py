@@ -189,6 +189,11 @@ class Scheduler:
 
         with self._lock:
             previous = dict(runtime.states)
+        if self._publisher is not None:
+            # After an add-on restart, what was last published stands in for this run's memory.
+            own = set(catalogue.entity_ids(prefix))
+            published = self._publisher.published()
+            previous = {e: s for e, s in published.items() if e in own} | previous
         states = catalogue.build_states(
             prefix,
             records,

@@ -12,7 +12,13 @@ import pytest
 from oura_addon.accounts import AccountStore, AuthLost
 from oura_addon.history import HistoryStore
 from oura_addon.homeassistant import HomeAssistantError
-from oura_addon.oura.client import AccessDenied, RateLimited, SyncResult, Unauthorized
+from oura_addon.oura.client import (
+    AccessDenied,
+    ApiUnavailable,
+    RateLimited,
+    SyncResult,
+    Unauthorized,
+)
 from oura_addon.oura.models import DailySleep, Sleep
 from oura_addon.oura.tokens import TokenSet
 from oura_addon.scheduler import BACKFILL_ENDPOINTS, Scheduler
@@ -40,9 +46,16 @@ class FakeClient:
         )
 
 
+class PublishedStates(dict):
+    """What Home Assistant holds; calling it answers like ``Publisher.published()``."""
+
+    def __call__(self):
+        return dict(self)
+
+
 class FakePublisher:
     def __init__(self):
-        self.published: dict[str, object] = {}
+        self.published = PublishedStates()
         self.removed: list[str] = []
         self.down = False
         self.last_error = None
@@ -319,3 +332,25 @@ def test_a_backfill_cut_short_by_oura_is_asked_again_next_sync(world):
     client.calls.clear()
     scheduler.sync_account("me")
     assert len(client.calls) == 1 and (TODAY - client.calls[0][1]).days == 2
+
+
+def test_after_an_addon_restart_a_failing_endpoint_keeps_the_values_last_published(world, tmp_path):
+    scheduler, accounts, clients, publisher, ha = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(_records())
+    scheduler.sync_account("me")
+    restarted = Scheduler(
+        settings=Settings(data_dir=tmp_path, poll_interval_minutes=10, history_days=60),
+        accounts=AccountStore(tmp_path, clock=lambda: NOW),
+        oura_client=lambda name: clients[name],
+        history=HistoryStore(tmp_path),
+        ha=ha,
+        publisher=publisher,  # loads what it published before the restart
+        clock=lambda: NOW,
+    )
+    clients["me"] = FakeClient(
+        _records(), errors={"daily_sleep": ApiUnavailable("daily_sleep", "HTTP 502")}
+    )
+    restarted.sync_account("me")
+    assert publisher.published["sensor.oura_sleep_score"].state == "81"
+    assert "daily_sleep" in restarted.account_snapshot("me").endpoint_errors
