@@ -473,9 +473,16 @@ class BackfillingOura:
         return SyncResult(records={e.name: records.get(e.name, []) for e in endpoints})
 
 
+class PublishedStates(dict):
+    """What Home Assistant holds; calling it answers like ``Publisher.published()``."""
+
+    def __call__(self) -> dict:
+        return dict(self)
+
+
 class QuietPublisher:
     def __init__(self) -> None:
-        self.published: dict = {}
+        self.published = PublishedStates()
         self.last_error = None
         self.last_success = None
 
