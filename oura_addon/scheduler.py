@@ -42,6 +42,7 @@ TIMEZONE_CACHE_SECONDS = 3600
 class _AccountRuntime:
     next_due: float = 0.0
     running: bool = False
+    rerun: bool = False  # "sync now" came while running: the next sync is due at once
     last_sync: datetime | None = None
     last_error: str | None = None
     endpoint_errors: dict[str, str] = field(default_factory=dict)
@@ -153,7 +154,9 @@ class Scheduler:
             # The captured runtime: a removed account's must not be brought back.
             with self._lock:
                 runtime.running = False
-                runtime.next_due = self._clock() + self._settings.poll_interval_minutes * 60
+                interval = self._settings.poll_interval_minutes * 60
+                runtime.next_due = 0.0 if runtime.rerun else self._clock() + interval
+                runtime.rerun = False
 
     def sync_account(self, name: str) -> None:
         """One account's cycle: one request per granted endpoint, states, publish."""
@@ -380,6 +383,7 @@ class Scheduler:
             for name, runtime in self._runtime.items():
                 if account is None or name == account:
                     runtime.next_due = 0.0
+                    runtime.rerun = runtime.running
             if account is not None:
                 self._runtime.setdefault(account, _AccountRuntime()).next_due = 0.0
         self._wake.set()

@@ -354,3 +354,23 @@ def test_after_an_addon_restart_a_failing_endpoint_keeps_the_values_last_publish
     restarted.sync_account("me")
     assert publisher.published["sensor.oura_sleep_score"].state == "81"
     assert "daily_sleep" in restarted.account_snapshot("me").endpoint_errors
+
+
+def test_sync_now_while_a_sync_runs_runs_another_right_after(world):
+    # E.g. the account was reconnected while a sync with the old tokens was still running.
+    scheduler, accounts, clients, _, _ = world
+    _connect(accounts, "me")
+    clients["me"] = blocking = BlockingClient(_records())
+    scheduler.tick()
+    assert blocking.inside.wait(5)
+    scheduler.sync_now("me")
+    blocking.answer.set()
+    deadline = time.time() + 5
+    while scheduler.account_snapshot("me").syncing and time.time() < deadline:
+        time.sleep(0.02)
+    calls = len(blocking.calls)
+    scheduler.tick()
+    deadline = time.time() + 5
+    while len(blocking.calls) == calls and time.time() < deadline:
+        time.sleep(0.02)
+    assert len(blocking.calls) > calls
