@@ -35,6 +35,13 @@ class Addon:
     scheduler: Scheduler
 
 
+def panel_path(addon_info: object) -> str:
+    """The ingress panel's path from the Supervisor's ``/addons/self/info`` answer."""
+    data = addon_info.get("data") if isinstance(addon_info, dict) else None
+    slug = data.get("slug") if isinstance(data, dict) else None
+    return f"/hassio/ingress/{slug}" if isinstance(slug, str) and slug else "/hassio/dashboard"
+
+
 def panel_url(settings: Settings) -> str:
     """Where the reconnect notification sends the user: the add-on's ingress panel."""
     if not settings.supervisor_token:
@@ -46,10 +53,9 @@ def panel_url(settings: Settings) -> str:
             headers={"Authorization": f"Bearer {settings.supervisor_token}"},
             timeout=5,
         )
-        slug = response.json().get("data", {}).get("slug") if response.ok else None
-    except (OSError, ValueError):
-        slug = None
-    return f"/hassio/ingress/{slug}" if isinstance(slug, str) and slug else "/hassio/dashboard"
+        return panel_path(response.json() if response.ok else None)
+    except (OSError, ValueError):  # requests' errors are OSErrors; bad JSON a ValueError
+        return "/hassio/dashboard"
 
 
 def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool = True) -> Addon:
