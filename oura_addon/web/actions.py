@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .. import catalogue
 from ..oura.errors import OAuthError, OuraUnavailable
 from ..services import Services
 from .oauth_state import Pending, PendingAuthorizations
@@ -61,10 +62,30 @@ def add_account(services: Services, name: str) -> Account:
         raise ActionError("bad_name", str(err)) from err
     if services.accounts.get(name) is not None:
         raise ActionError("exists", f"An account named {name!r} already exists.", 409)
+    clash = entity_id_clash(services, name)
+    if clash:
+        raise ActionError(
+            "bad_name",
+            f"With the name {name!r} this account's entities would include {clash}, which "
+            "another account already uses; choose another name.",
+        )
     try:
         return services.accounts.create(name)
     except ValueError as err:
         raise ActionError("bad_name", str(err)) from err
+
+
+def entity_id_clash(services: Services, name: str) -> str | None:
+    """An entity id a new account named ``name`` would share with an existing account.
+
+    A further account's ids are ``sensor.oura_<name>_<key>``: a name such as ``average``
+    would give ``sensor.oura_average_heart_rate``, the first account's own sensor.
+    """
+    existing = services.accounts.list()
+    prefixes = {account.entity_prefix for account in existing}
+    prefix = "oura" if "oura" not in prefixes else f"oura_{name}"
+    taken = {entity_id for p in prefixes for entity_id in catalogue.entity_ids(p)}
+    return next((e for e in catalogue.entity_ids(prefix) if e in taken), None)
 
 
 def save_credentials(services: Services, client_id: Any, client_secret: Any) -> None:

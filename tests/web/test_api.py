@@ -88,6 +88,17 @@ def test_adding_an_account_validates_its_name(panel: Panel, services: FakeServic
     assert [a.name for a in services.accounts.list()] == ["oura", "partner"]
 
 
+def test_a_name_that_would_reuse_another_accounts_entity_ids_is_refused(
+    panel: Panel, services: FakeServices
+) -> None:
+    assert panel.post("/api/accounts", json={"name": "me"}).status_code == 201
+    # sensor.oura_average_heart_rate is the first account's sensor already
+    clash = panel.post("/api/accounts", json={"name": "average"})
+    assert clash.status_code == 400
+    assert "sensor.oura_average_heart_rate" in clash.get_json()["message"]
+    assert [a.name for a in services.accounts.list()] == ["me"]
+
+
 def test_authorize_creates_the_account_and_returns_oura_consent_url(
     panel: Panel, services: FakeServices
 ) -> None:
