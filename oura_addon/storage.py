@@ -52,6 +52,8 @@ def write_json(path: Path, value: Any, *, keep_backup: bool = False) -> None:
 
     With ``keep_backup`` the new content is first written to ``<name>.bak`` and then to the
     file itself, so at every instant at least one of the two holds a complete, current copy.
+    The backup holds the newest content, not the one before: Oura's refresh tokens are single
+    use, so an older copy would only hold a token that is already spent.
     """
     data = json.dumps(value, indent=2, sort_keys=True).encode("utf-8")
     if keep_backup:
