@@ -207,13 +207,7 @@ class Scheduler:
             previous=previous,
             failed=set(errors),
         )
-        connected = catalogue.connected_state(
-            prefix,
-            True,
-            reason=None,
-            email=account.email,
-            account_label=_account_label(name, prefix),
-        )
+        connected = _connected_sensor(name, prefix, True, reason=None, email=account.email)
         states[connected.entity_id] = connected
         metrics = daily_metrics(records)
         endpoint_errors = {n: _message(e) for n, e in errors.items()}
@@ -316,13 +310,7 @@ class Scheduler:
         account = self._accounts.get(name)
         if account is None:
             return  # removed meanwhile (its tokens went with it): nothing to reconnect
-        off = catalogue.connected_state(
-            prefix,
-            False,
-            reason=reason,
-            email=account.email,
-            account_label=_account_label(name, prefix),
-        )
+        off = _connected_sensor(name, prefix, False, reason=reason, email=account.email)
         with self._lock:
             if self._runtime.get(name) is not runtime:
                 return
@@ -449,6 +437,14 @@ class Scheduler:
 
 def _message(err: BaseException) -> str:
     return getattr(err, "user_message", None) or str(err) or type(err).__name__
+
+
+def _connected_sensor(
+    name: str, prefix: str, connected: bool, *, reason: str | None, email: str | None
+) -> EntityState:
+    return catalogue.connected_state(
+        prefix, connected, reason=reason, email=email, account_label=_account_label(name, prefix)
+    )
 
 
 def _account_label(name: str, prefix: str) -> str | None:
