@@ -343,11 +343,6 @@ class Publisher:
         with self._lock:
             return {**self._confirmed, **self._pending}
 
-    @property
-    def pending_count(self) -> int:
-        with self._lock:
-            return len(self._pending)
-
     # -- internals -------------------------------------------------------------------------
 
     def _flush(self, batch: Mapping[str, EntityState], unchanged: int) -> PublishResult:

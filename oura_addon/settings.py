@@ -47,10 +47,6 @@ class Settings:
     problems: tuple[str, ...] = ()
 
     @property
-    def options_path(self) -> Path:
-        return self.data_dir / "options.json"
-
-    @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line or a page."""
         return tuple(s for s in (self.client_secret, self.supervisor_token) if s)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from oura_addon.http import RetryPolicy
+from oura_addon.oura.oauth import OAuthClient, TokenUrlMemory
 
 
 def shared_dir() -> Path:
@@ -190,3 +191,21 @@ class FakeTokens:
 @pytest.fixture
 def tokens() -> FakeTokens:
     return FakeTokens()
+
+
+LEGACY_TOKEN_PATH = "/oauth/token"
+NEW_TOKEN_PATH = "/oauth/v2/ext/oauth-token"
+
+
+def oauth_client(
+    base_url: str, policy: RetryPolicy, memory: TokenUrlMemory | None = None
+) -> OAuthClient:
+    """An OAuth client whose every Oura address is on ``base_url`` (loopback)."""
+    return OAuthClient(
+        authorize_url=f"{base_url}/oauth/authorize",
+        token_url=f"{base_url}{LEGACY_TOKEN_PATH}",
+        fallback_token_url=f"{base_url}{NEW_TOKEN_PATH}",
+        revoke_url=f"{base_url}/oauth/revoke",
+        policy=policy,
+        token_url_memory=memory,
+    )

@@ -22,7 +22,7 @@ from oura_addon.oura.oauth import (
 )
 from oura_addon.oura.tokens import AppCredentials, TokenSet
 
-from .conftest import FakeTokens
+from .conftest import LEGACY_TOKEN_PATH, NEW_TOKEN_PATH, FakeTokens, oauth_client
 
 simulator = pytest.importorskip("oura_addon.simulator")
 if not hasattr(simulator, "create_simulator"):
@@ -31,8 +31,6 @@ if not hasattr(simulator, "create_simulator"):
 TODAY = date(2024, 11, 11)
 REDIRECT = "http://localhost:8123/oura/callback"
 CREDENTIALS = AppCredentials("demo-client", "demo-secret")
-LEGACY_TOKEN_PATH = "/oauth/token"
-NEW_TOKEN_PATH = "/oauth/v2/ext/oauth-token"
 V2 = "/v2/usercollection"
 
 
@@ -42,14 +40,7 @@ class Cloud:
     url: str
 
     def oauth(self, policy, memory: TokenUrlMemory | None = None) -> OAuthClient:
-        return OAuthClient(
-            authorize_url=f"{self.url}/oauth/authorize",
-            token_url=f"{self.url}{LEGACY_TOKEN_PATH}",
-            fallback_token_url=f"{self.url}{NEW_TOKEN_PATH}",
-            revoke_url=f"{self.url}/oauth/revoke",
-            policy=policy,
-            token_url_memory=memory,
-        )
+        return oauth_client(self.url, policy, memory)
 
     def count(self, path: str) -> int:
         """Requests to exactly ``path`` (``sleep`` is a prefix of ``sleep_time``)."""

@@ -24,7 +24,7 @@ from oura_addon.oura.oauth import (
 from oura_addon.oura.tokens import AppCredentials
 from oura_addon.settings import Settings
 
-from .conftest import Reply
+from .conftest import LEGACY_TOKEN_PATH, NEW_TOKEN_PATH, Reply, oauth_client
 
 CREDENTIALS = AppCredentials("my-client", "s3cret-value")
 REDIRECT = "http://localhost:8123/oura/callback"
@@ -35,18 +35,11 @@ TOKENS = {
     "expires_in": 86400,
     "scope": "daily heartrate",
 }
-PRIMARY, FALLBACK = "/oauth/token", "/oauth/v2/ext/oauth-token"
+PRIMARY, FALLBACK = LEGACY_TOKEN_PATH, NEW_TOKEN_PATH
 
 
 def make_client(server, policy, memory: TokenUrlMemory | None = None) -> OAuthClient:
-    return OAuthClient(
-        authorize_url=f"{server.url}/oauth/authorize",
-        token_url=f"{server.url}{PRIMARY}",
-        fallback_token_url=f"{server.url}{FALLBACK}",
-        revoke_url=f"{server.url}/oauth/revoke",
-        policy=policy,
-        token_url_memory=memory,
-    )
+    return oauth_client(server.url, policy, memory)
 
 
 class TestParseCallback:
