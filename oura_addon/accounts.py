@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import AddonError, user_message
+from .oura.errors import InvalidGrant
 from .oura.tokens import TokenSet
 from .states import entity_prefix
 from .storage import CorruptFileError, backup_path, delete_with_backup, read_json, write_json
@@ -41,15 +43,14 @@ _NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
 Refresh = Callable[[str], TokenSet]
 
 
-class AuthLost(Exception):
+class AuthLost(AddonError):
     """The account's authorization is gone; only the user reconnecting can fix it."""
 
     kind = "invalid_grant"
 
     def __init__(self, account: str, message: str) -> None:
-        super().__init__(f"{account}: {message}")
+        super().__init__(message)
         self.account = account
-        self.user_message = message
 
 
 def validate_name(name: str) -> str:
@@ -63,7 +64,7 @@ def validate_name(name: str) -> str:
 
 
 def _is_auth_refusal(error: BaseException) -> bool:
-    return isinstance(error, AuthLost) or getattr(error, "kind", None) == "invalid_grant"
+    return isinstance(error, AuthLost | InvalidGrant)
 
 
 @dataclass(frozen=True)
@@ -476,7 +477,7 @@ class AccountStore:
             except Exception as err:
                 if not _is_auth_refusal(err):
                     raise
-                message = getattr(err, "user_message", None) or REFUSED_MESSAGE
+                message = user_message(err) if isinstance(err, AddonError) else REFUSED_MESSAGE
                 self.mark_auth_lost(name, message)
                 raise AuthLost(name, message) from err
             if not renewed.scopes:

@@ -15,14 +15,18 @@ from .accounts import AccountStore
 from .app_credentials import AppCredentialsStore
 from .clients import OuraClients
 from .history import HistoryStore
-from .homeassistant import HomeAssistantClient, Publisher
-from .http import new_session
+from .homeassistant import (
+    CoreApiPublisher,
+    HomeAssistantClient,
+    StatisticsImporter,
+    SupervisorClient,
+)
+from .homeassistant.supervisor import DASHBOARD_PATH
 from .logs import SecretRedactor, configure_logging
 from .oura.oauth import OAuthClient
 from .scheduler import Scheduler
 from .services import Services
 from .settings import Settings, load_settings
-from .statistics import StatisticsImporter
 from .web import create_app
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,29 +39,6 @@ class Addon:
     scheduler: Scheduler
 
 
-def panel_path(addon_info: object) -> str:
-    """The ingress panel's path from the Supervisor's ``/addons/self/info`` answer."""
-    data = addon_info.get("data") if isinstance(addon_info, dict) else None
-    slug = data.get("slug") if isinstance(data, dict) else None
-    return f"/hassio/ingress/{slug}" if isinstance(slug, str) and slug else "/hassio/dashboard"
-
-
-def panel_url(settings: Settings) -> str:
-    """Where the reconnect notification sends the user: the add-on's ingress panel."""
-    if not settings.supervisor_token:
-        return "/hassio/dashboard"
-    try:
-        session = new_session(f"oura-addon/{__version__}")
-        response = session.get(
-            f"{settings.supervisor_url}/addons/self/info",
-            headers={"Authorization": f"Bearer {settings.supervisor_token}"},
-            timeout=5,
-        )
-        return panel_path(response.json() if response.ok else None)
-    except (OSError, ValueError):  # requests' errors are OSErrors; bad JSON a ValueError
-        return "/hassio/dashboard"
-
-
 def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool = True) -> Addon:
     redactor.add(*settings.secrets)
     accounts = AccountStore(settings.data_dir, on_secret=redactor.add)
@@ -67,7 +48,7 @@ def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool =
     oauth = OAuthClient.from_settings(settings, memory_path=settings.data_dir / "token_urls.json")
     clients = OuraClients(settings.oura_api_url, accounts, credentials, oauth)
     ha = HomeAssistantClient.from_settings(settings) if publish else None
-    publisher = Publisher(ha, settings.data_dir / "published.json") if ha else None
+    publisher = CoreApiPublisher(ha, settings.data_dir / "published.json") if ha else None
     statistics = (
         StatisticsImporter(
             settings.ha_ws_url, settings.supervisor_token, settings.data_dir / "statistics.json"
@@ -83,7 +64,9 @@ def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool =
         ha=ha,
         publisher=publisher,
         statistics=statistics,
-        panel_url=panel_url(settings) if publish else "/hassio/dashboard",
+        panel_url=SupervisorClient.from_settings(settings).panel_url()
+        if publish
+        else DASHBOARD_PATH,
     )
     services = Services(
         settings=settings,

@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 
 import requests
 
+from . import __version__
+
 _LOGGER = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+# How the add-on introduces itself to every remote (Oura, Home Assistant, the Supervisor).
+USER_AGENT = f"oura-ha-addon/{__version__}"
 
 
-def new_session(user_agent: str) -> requests.Session:
+def new_session(user_agent: str = USER_AGENT) -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = user_agent
     # Proxies from the environment must never divert loopback test traffic or HA's API.

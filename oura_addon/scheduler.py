@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import catalogue
 from .accounts import AccountStore, AuthLost
+from .errors import user_message
 from .history import HistoryStore, daily_metrics, trend_series
-from .homeassistant import HomeAssistantClient, HomeAssistantError, Publisher
+from .homeassistant import HomeAssistantClient, HomeAssistantError, Publisher, StatisticsImporter
 from .oura.client import ApiUnavailable, OuraApiError, RateLimited, Unauthorized
 from .oura.endpoints import ENDPOINTS
 from .services import TREND_METRICS, AccountSnapshot, AddonSnapshot
 from .settings import Settings
 from .states import EntityState
-from .statistics import StatisticsImporter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -184,10 +184,10 @@ class Scheduler:
         try:
             records, errors = self._fetch(client, today, tz, granted, name)
         except (AuthLost, Unauthorized) as err:
-            self._auth_lost(name, prefix, _message(err), runtime)
+            self._auth_lost(name, prefix, user_message(err), runtime)
             return
         except OuraApiError as err:
-            self._record(name, error=_message(err), runtime=runtime)
+            self._record(name, error=user_message(err), runtime=runtime)
             return
 
         with self._lock:
@@ -210,7 +210,7 @@ class Scheduler:
         connected = _connected_sensor(name, prefix, True, reason=None, email=account.email)
         states[connected.entity_id] = connected
         metrics = daily_metrics(records)
-        endpoint_errors = {n: _message(e) for n, e in errors.items()}
+        endpoint_errors = {n: user_message(e) for n, e in errors.items()}
         if not self._record(
             name,
             states=states,
@@ -433,10 +433,6 @@ class Scheduler:
         if error:
             return AddonSnapshot(f"unreachable: {error}", url, success)
         return AddonSnapshot("connected" if success else "waiting", url, success)
-
-
-def _message(err: BaseException) -> str:
-    return getattr(err, "user_message", None) or str(err) or type(err).__name__
 
 
 def _connected_sensor(

@@ -6,15 +6,16 @@ Messages never contain a token, an authorization code or the client secret: call
 
 from __future__ import annotations
 
+from ..errors import AddonError
 
-class OuraError(Exception):
+
+class OuraError(AddonError):
     """Base of every Oura error; ``kind`` is a short stable tag for logs and the panel."""
 
     kind = "error"
 
     def __init__(self, user_message: str, *, kind: str | None = None) -> None:
         super().__init__(user_message)
-        self.user_message = user_message
         if kind is not None:
             self.kind = kind
 

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..errors import AddonError
+
 STATE_LIFETIME_SECONDS = 600  # Oura's authorization codes live 10 minutes as well.
 
 
@@ -21,14 +23,10 @@ class Pending:
     expires_at: float
 
 
-class StateError(Exception):
+class StateError(AddonError):
     """The ``state`` that came back cannot be used; ``user_message`` says why and what to do."""
 
     kind = "state"
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 class UnknownState(StateError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from oura_addon.homeassistant import HomeAssistantClient, Publisher, PublishError
+from oura_addon.homeassistant import CoreApiPublisher, HomeAssistantClient, PublishError
 from oura_addon.states import EntityState
 from tests.ha_core import HomeAssistantCore
 
@@ -46,7 +46,7 @@ def client(running_ha_core: HomeAssistantCore) -> HomeAssistantClient:
 def test_a_published_state_lands_with_its_unit_class_name_and_icon(
     running_ha_core, client, tmp_path
 ):
-    publisher = Publisher(client, tmp_path / "published.json")
+    publisher = CoreApiPublisher(client, tmp_path / "published.json")
 
     publisher.publish(
         {"sensor.oura_it_temperature": temperature_deviation("sensor.oura_it_temperature")}
@@ -87,7 +87,7 @@ def test_a_notification_is_created_and_dismissed(running_ha_core, client):
 
 
 def test_an_invalid_state_is_refused_and_the_others_still_land(running_ha_core, client, tmp_path):
-    publisher = Publisher(client, tmp_path / "published.json")
+    publisher = CoreApiPublisher(client, tmp_path / "published.json")
     too_long = EntityState("sensor.oura_it_too_long", "x" * 300)
 
     with pytest.raises(PublishError) as caught:
@@ -107,10 +107,14 @@ def test_an_addon_restart_republishes_into_home_assistant_from_the_file(
     running_ha_core, client, tmp_path
 ):
     path = tmp_path / "published.json"
-    Publisher(client, path).publish({"sensor.oura_it_file": heart_rate("sensor.oura_it_file")})
+    CoreApiPublisher(client, path).publish(
+        {"sensor.oura_it_file": heart_rate("sensor.oura_it_file")}
+    )
     client.delete_state("sensor.oura_it_file")
 
-    restarted = Publisher(HomeAssistantClient(running_ha_core.api_url, running_ha_core.token), path)
+    restarted = CoreApiPublisher(
+        HomeAssistantClient(running_ha_core.api_url, running_ha_core.token), path
+    )
     restarted.republish_all()
 
     assert running_ha_core.get_state("sensor.oura_it_file")["state"] == "52"
@@ -119,7 +123,7 @@ def test_an_addon_restart_republishes_into_home_assistant_from_the_file(
 def test_after_a_ha_restart_one_ensure_present_restores_every_state(
     running_ha_core, client, tmp_path
 ):
-    publisher = Publisher(client, tmp_path / "published.json")
+    publisher = CoreApiPublisher(client, tmp_path / "published.json")
     wanted = {
         "sensor.oura_it_restart_temperature": temperature_deviation(
             "sensor.oura_it_restart_temperature"
@@ -146,7 +150,7 @@ def test_after_a_ha_restart_one_ensure_present_restores_every_state(
 def test_ha_down_fails_clearly_loses_nothing_and_the_next_publish_sends_everything(
     running_ha_core, client, tmp_path
 ):
-    publisher = Publisher(client, tmp_path / "published.json")
+    publisher = CoreApiPublisher(client, tmp_path / "published.json")
     publisher.publish({"sensor.oura_it_down_hr": heart_rate("sensor.oura_it_down_hr", "50")})
     wanted = {
         "sensor.oura_it_down_hr": heart_rate("sensor.oura_it_down_hr", "53"),
@@ -177,7 +181,7 @@ def test_ha_down_fails_clearly_loses_nothing_and_the_next_publish_sends_everythi
 
 
 def test_remove_deletes_the_entities_from_home_assistant(running_ha_core, client, tmp_path):
-    publisher = Publisher(client, tmp_path / "published.json")
+    publisher = CoreApiPublisher(client, tmp_path / "published.json")
     publisher.publish({"sensor.oura_it_gone": heart_rate("sensor.oura_it_gone")})
 
     assert publisher.remove(["sensor.oura_it_gone"]) == 1

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oura_addon.statistics import StatisticsImporter, row_start
+from oura_addon.homeassistant.statistics import StatisticsImporter, row_start
 from tests.ha_core import HomeAssistantCore
 
 pytestmark = pytest.mark.ha
@@ -116,7 +116,7 @@ def test_a_token_home_assistant_refuses_is_a_warning_and_the_days_wait(
         running_ha_core.ws_url, "not-a-valid-token", tmp_path / "statistics.json"
     )
     try:
-        with caplog.at_level(logging.WARNING, logger="oura_addon.statistics"):
+        with caplog.at_level(logging.WARNING, logger="oura_addon.homeassistant.statistics"):
             done = importer.backfill(
                 "test_oura_refused", {"sleep_score": _month(50.0)}, TODAY, HELSINKI
             )

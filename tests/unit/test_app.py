@@ -1,6 +1,6 @@
 import pytest
 
-from oura_addon.app import panel_path
+from oura_addon.homeassistant import panel_path
 
 
 @pytest.mark.parametrize(

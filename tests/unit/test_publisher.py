@@ -14,9 +14,9 @@ from urllib.parse import unquote
 import pytest
 
 from oura_addon.homeassistant import (
+    CoreApiPublisher,
     HomeAssistantClient,
     HomeAssistantError,
-    Publisher,
     PublishError,
 )
 from oura_addon.http import RetryPolicy
@@ -178,7 +178,7 @@ def desired(*states: EntityState) -> dict[str, EntityState]:
 
 
 def test_only_states_that_changed_are_sent_again(fake_ha, client, state_path):
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     first = publisher.publish(desired(sleep_score("80"), readiness("70")))
     second = publisher.publish(desired(sleep_score("81"), readiness("70")))
 
@@ -194,7 +194,7 @@ def test_only_states_that_changed_are_sent_again(fake_ha, client, state_path):
 
 
 def test_a_changed_attribute_alone_is_sent(fake_ha, client, state_path):
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     publisher.publish(desired(readiness("70")))
     moved = EntityState("sensor.oura_readiness_score", "70", {"day": "2026-11-25"})
 
@@ -203,7 +203,7 @@ def test_a_changed_attribute_alone_is_sent(fake_ha, client, state_path):
 
 
 def test_ha_down_fails_clearly_and_everything_goes_out_once_it_is_back(fake_ha, client, state_path):
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     publisher.publish(desired(sleep_score("80"), readiness("70")))
     fake_ha.stop()
 
@@ -226,7 +226,7 @@ def test_ha_down_fails_clearly_and_everything_goes_out_once_it_is_back(fake_ha, 
 
 def test_a_state_whose_post_failed_is_sent_even_if_it_changed_back(fake_ha, client, state_path):
     # Home Assistant may have applied the failed post; only a fresh post makes it certain.
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     publisher.publish(desired(sleep_score("80")))
     fake_ha.stop()
     with pytest.raises(PublishError):
@@ -238,7 +238,7 @@ def test_a_state_whose_post_failed_is_sent_even_if_it_changed_back(fake_ha, clie
 
 def test_a_rejected_state_does_not_hold_back_the_others(fake_ha, client, state_path):
     fake_ha.reject_states.add("sensor.oura_sleep_score")
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
 
     with pytest.raises(PublishError) as caught:
         publisher.publish(desired(sleep_score("80"), readiness("70")))
@@ -251,7 +251,7 @@ def test_a_rejected_state_does_not_hold_back_the_others(fake_ha, client, state_p
 def test_an_invalid_entity_id_is_refused_before_sending_and_others_still_go(
     fake_ha, client, state_path
 ):
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
 
     with pytest.raises(PublishError) as caught:
         publisher.publish(desired(EntityState("Sensor.Bad Name", "1"), readiness("70")))
@@ -264,11 +264,11 @@ def test_an_invalid_entity_id_is_refused_before_sending_and_others_still_go(
 
 
 def test_an_addon_restart_republishes_the_persisted_states_at_once(fake_ha, client, state_path):
-    Publisher(client, state_path).publish(desired(sleep_score("80"), readiness("70")))
+    CoreApiPublisher(client, state_path).publish(desired(sleep_score("80"), readiness("70")))
     fake_ha.forget_states()
     fake_ha.requests.clear()
 
-    restarted = Publisher(make_client(fake_ha), state_path)
+    restarted = CoreApiPublisher(make_client(fake_ha), state_path)
     result = restarted.republish_all()
 
     assert sorted(result.sent) == ["sensor.oura_readiness_score", "sensor.oura_sleep_score"]
@@ -281,13 +281,13 @@ def test_an_addon_restart_republishes_the_persisted_states_at_once(fake_ha, clie
 
 
 def test_states_persisted_while_ha_was_down_survive_an_addon_restart(fake_ha, state_path):
-    publisher = Publisher(make_client(fake_ha), state_path)
+    publisher = CoreApiPublisher(make_client(fake_ha), state_path)
     publisher.publish(desired(sleep_score("80")))
     fake_ha.stop()
     with pytest.raises(PublishError):
         publisher.publish(desired(sleep_score("82"), readiness("70")))
 
-    restarted = Publisher(make_client(fake_ha), state_path)
+    restarted = CoreApiPublisher(make_client(fake_ha), state_path)
     with pytest.raises(PublishError):
         restarted.republish_all()  # still down: nothing may be dropped
     fake_ha.start()
@@ -301,7 +301,7 @@ def test_a_corrupt_state_file_starts_empty_without_crashing(fake_ha, client, sta
     state_path.write_text("{not json", encoding="utf-8")
     caplog.set_level(logging.WARNING)
 
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
 
     assert publisher.published() == {}
     assert "starting with no published states" in caplog.text
@@ -316,14 +316,14 @@ def test_a_corrupt_state_file_starts_empty_without_crashing(fake_ha, client, sta
 def test_a_state_file_of_the_wrong_shape_starts_empty(client, state_path):
     state_path.write_text(json.dumps({"states": ["sensor.x"]}), encoding="utf-8")
 
-    assert Publisher(client, state_path).published() == {}
+    assert CoreApiPublisher(client, state_path).published() == {}
 
 
 # -- Home Assistant restarts ----------------------------------------------------------------------
 
 
 def test_ensure_present_restores_every_state_after_a_ha_restart(fake_ha, client, state_path):
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     publisher.publish(desired(sleep_score("80"), readiness("70")))
     fake_ha.forget_states()
 
@@ -333,7 +333,7 @@ def test_ensure_present_restores_every_state_after_a_ha_restart(fake_ha, client,
 
 
 def test_ensure_present_costs_one_get_when_nothing_is_missing(fake_ha, client, state_path):
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     publisher.publish(desired(sleep_score("80"), readiness("70")))
     fake_ha.requests.clear()
 
@@ -343,7 +343,7 @@ def test_ensure_present_costs_one_get_when_nothing_is_missing(fake_ha, client, s
 
 def test_ensure_present_checks_the_state_confirmed_longest_ago(fake_ha, client, state_path):
     # After a restart, a state re-posted since then must not hide the ones that are gone.
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     publisher.publish(desired(sleep_score("80"), readiness("70")))
     fake_ha.forget_states()
     publisher.publish(desired(sleep_score("81"), readiness("70")))
@@ -353,7 +353,7 @@ def test_ensure_present_checks_the_state_confirmed_longest_ago(fake_ha, client, 
 
 
 def test_ensure_present_with_ha_down_reports_it(fake_ha, client, state_path):
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     publisher.publish(desired(sleep_score("80")))
     fake_ha.stop()
 
@@ -366,7 +366,7 @@ def test_ensure_present_with_ha_down_reports_it(fake_ha, client, state_path):
 
 
 def test_remove_deletes_the_entities_and_forgets_them(fake_ha, client, state_path):
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     publisher.publish(desired(sleep_score("80"), readiness("70")))
 
     removed = publisher.remove(["sensor.oura_sleep_score", "sensor.oura_never_published"])
@@ -432,7 +432,7 @@ def test_a_state_that_is_not_json_is_refused_with_its_entity_named(fake_ha, clie
 
 def test_nothing_to_send_claims_nothing_about_home_assistant(fake_ha, client, state_path):
     fake_ha.stop()
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
 
     assert publisher.publish({}).sent == ()
     assert publisher.last_success is None
@@ -442,7 +442,7 @@ def test_nothing_to_send_claims_nothing_about_home_assistant(fake_ha, client, st
 def test_publishes_from_several_threads_all_land_and_are_all_remembered(
     fake_ha, client, state_path
 ):
-    publisher = Publisher(client, state_path)
+    publisher = CoreApiPublisher(client, state_path)
     batches = [
         desired(*(heart_rate_of(f"sensor.oura_t{t}_n{n}", n) for n in range(5))) for t in range(4)
     ]

@@ -19,12 +19,7 @@ import pytest
 
 from oura_addon.accounts import AccountStore
 from oura_addon.history import HistoryStore
-from oura_addon.oura.client import SyncResult
-from oura_addon.oura.models import DailySleep, Sleep
-from oura_addon.oura.tokens import TokenSet
-from oura_addon.scheduler import Scheduler
-from oura_addon.settings import Settings
-from oura_addon.statistics import (
+from oura_addon.homeassistant.statistics import (
     AUTH_RETRY_SECONDS,
     StatisticDays,
     StatisticsImporter,
@@ -34,6 +29,11 @@ from oura_addon.statistics import (
     statistic_metadata,
     statistic_rows,
 )
+from oura_addon.oura.client import SyncResult
+from oura_addon.oura.models import DailySleep, Sleep
+from oura_addon.oura.tokens import TokenSet
+from oura_addon.scheduler import Scheduler
+from oura_addon.settings import Settings
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 TODAY = date(2026, 11, 25)
@@ -355,7 +355,7 @@ def test_the_next_day_sends_only_yesterday_and_a_revised_day(home_assistant, sta
 def test_home_assistant_down_keeps_the_days_for_a_later_cycle(state_path, caplog):
     port = _free_port()  # nothing listens here yet
     importer = _importer(f"ws://127.0.0.1:{port}/api/websocket", state_path)
-    with caplog.at_level(logging.WARNING, logger="oura_addon.statistics"):
+    with caplog.at_level(logging.WARNING, logger="oura_addon.homeassistant.statistics"):
         assert importer.backfill("oura", {"sleep_score": _days(5)}, TODAY, HELSINKI) == 0
     (warning,) = caplog.records
     assert "not reachable" in warning.getMessage()
@@ -378,7 +378,7 @@ def test_a_refused_token_logs_one_warning_without_the_token_and_waits_an_hour(st
     now = [1000.0]
     importer = _importer(server.url, state_path, clock=lambda: now[0])
     try:
-        with caplog.at_level(logging.WARNING, logger="oura_addon.statistics"):
+        with caplog.at_level(logging.WARNING, logger="oura_addon.homeassistant.statistics"):
             importer.backfill("oura", {"sleep_score": _days(3)}, TODAY, HELSINKI)
             importer.backfill("oura", {"sleep_score": _days(3)}, TODAY, HELSINKI)
         (warning,) = caplog.records
@@ -401,7 +401,7 @@ def test_a_statistic_home_assistant_refuses_stays_queued_while_the_others_are_im
     home_assistant.refuse.add("sensor.oura_average_hrv")
     importer = _importer(home_assistant.url, state_path)
     metrics = {"sleep_score": _days(3), "average_hrv": _days(3)}
-    with caplog.at_level(logging.WARNING, logger="oura_addon.statistics"):
+    with caplog.at_level(logging.WARNING, logger="oura_addon.homeassistant.statistics"):
         assert importer.backfill("oura", metrics, TODAY, HELSINKI) == 2
     assert "sensor.oura_average_hrv" in caplog.text
     assert list(importer.pending_days()) == ["sensor.oura_average_hrv"]
@@ -415,7 +415,7 @@ def test_a_home_assistant_that_never_answers_times_out_and_keeps_the_days(state_
     server = HomeAssistantWebsocketStandIn(silent=True).start()
     importer = StatisticsImporter(server.url, TOKEN, state_path, timeout=0.5)
     try:
-        with caplog.at_level(logging.WARNING, logger="oura_addon.statistics"):
+        with caplog.at_level(logging.WARNING, logger="oura_addon.homeassistant.statistics"):
             assert importer.backfill("oura", {"sleep_score": _days(3)}, TODAY, HELSINKI) == 0
     finally:
         server.stop()
@@ -435,7 +435,7 @@ def test_a_corrupt_state_file_starts_empty_and_the_days_are_sent_again(
 ):
     state_path.write_text("{not json", encoding="utf-8")
     importer = _importer(home_assistant.url, state_path)
-    with caplog.at_level(logging.WARNING, logger="oura_addon.statistics"):
+    with caplog.at_level(logging.WARNING, logger="oura_addon.homeassistant.statistics"):
         assert importer.backfill("oura", {"sleep_score": _days(4)}, TODAY, HELSINKI) == 3
     assert "statistics.json was unreadable" in caplog.text
     stored = json.loads(state_path.read_text(encoding="utf-8"))

@@ -19,6 +19,7 @@ from oura_addon.accounts import (
     AccountStore,
     AuthLost,
 )
+from oura_addon.oura.errors import InvalidGrant
 from oura_addon.oura.tokens import TokenSet
 
 NOW = 1_800_000_000.0
@@ -32,16 +33,6 @@ def token_set(tag: str, expires_in: float = 86_400) -> TokenSet:
         expires_at=NOW + expires_in,
         scopes=("personal", "daily"),
     )
-
-
-class InvalidGrantLike(Exception):
-    """Shaped like oauth.InvalidGrant without importing it."""
-
-    kind = "invalid_grant"
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 class CountingRefresh:
@@ -58,7 +49,7 @@ class CountingRefresh:
             self.calls.append(refresh_token)
             number = len(self.calls)
             if refresh_token in self._spent:
-                raise InvalidGrantLike("refresh token reused")
+                raise InvalidGrant("refresh token reused")
             self._spent.add(refresh_token)
         time.sleep(self.pause)  # widen the window in which a second refresh could sneak in
         return token_set(f"new{number}")
@@ -209,7 +200,7 @@ def test_a_refused_refresh_asks_the_user_to_reconnect(store: AccountStore) -> No
     store.save_tokens("me", token_set("old", expires_in=-1))
 
     def refused(refresh_token: str) -> TokenSet:
-        raise InvalidGrantLike("Oura no longer accepts this login; reconnect the account.")
+        raise InvalidGrant("Oura no longer accepts this login; reconnect the account.")
 
     with pytest.raises(AuthLost) as caught:
         store.access_token("me", refused)

@@ -12,29 +12,32 @@ or Oura revised its value.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import websocket
-
-from . import storage
-from .catalogue.table import MEASUREMENT, SENSORS, SensorDescription
-from .history import DAILY_METRICS
-from .settings import HISTORY_DAYS_RANGE
+from .. import storage
+from ..catalogue.table import MEASUREMENT, SENSORS, SensorDescription
+from ..history import DAILY_METRICS
+from ..settings import HISTORY_DAYS_RANGE
+from .websocket import (
+    DEFAULT_TIMEOUT,
+    CommandRefused,
+    Connector,
+    WebSocketError,
+    connect,
+    open_websocket,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
 STATE_FORMAT = 1
-WEBSOCKET_TIMEOUT = 10.0
 # A refused token is not retried every cycle: each refusal is a failed login in Home Assistant.
 AUTH_RETRY_SECONDS = 3600.0
 # Older days can never come back from Oura's backfill, so they are forgotten.
@@ -185,86 +188,6 @@ def _day_values(raw: Any) -> dict[str, float]:
     return values
 
 
-# -- Home Assistant's websocket API --------------------------------------------------------------
-
-
-class StatisticsError(Exception):
-    """The import did not happen. ``user_message`` is safe to log: it never holds the token."""
-
-    def __init__(self, user_message: str, *, auth_refused: bool = False) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
-        self.auth_refused = auth_refused
-
-
-class CommandRefused(Exception):
-    """Home Assistant answered a command with ``success: false``."""
-
-
-class WebSocketLike(Protocol):
-    def send(self, payload: str) -> Any: ...
-    def recv(self) -> str | bytes: ...
-    def close(self) -> None: ...
-
-
-def open_websocket(url: str, timeout: float) -> WebSocketLike:
-    # Like the REST client: an environment proxy must never stand between us and Home Assistant.
-    return websocket.create_connection(url, timeout=timeout, http_no_proxy=["*"])
-
-
-_TRANSPORT_ERRORS = (OSError, websocket.WebSocketException, ValueError)
-
-
-class _Session:
-    """One authenticated connection: numbered commands, each waiting for its result."""
-
-    def __init__(self, connection: WebSocketLike, timeout: float) -> None:
-        self._connection = connection
-        self._timeout = timeout
-        self._next_id = 0
-
-    def receive(self) -> dict[str, Any]:
-        message = json.loads(self._connection.recv())
-        if not isinstance(message, dict):
-            raise ValueError("a websocket message that is not a JSON object")
-        return message
-
-    def authenticate(self, token: str) -> None:
-        hello = self.receive()
-        if hello.get("type") != "auth_required":
-            raise StatisticsError(
-                f"Home Assistant's websocket API opened with {hello.get('type')!r} "
-                "instead of asking for authentication."
-            )
-        self._connection.send(json.dumps({"type": "auth", "access_token": token}))
-        answer = self.receive()
-        if answer.get("type") == "auth_invalid":
-            raise StatisticsError(
-                "Home Assistant refused the add-on's token on its websocket API; past days "
-                "are imported once it accepts it (the add-on needs homeassistant_api access).",
-                auth_refused=True,
-            )
-        if answer.get("type") != "auth_ok":
-            raise StatisticsError(
-                f"Home Assistant answered the websocket login with {answer.get('type')!r}."
-            )
-
-    def command(self, payload: Mapping[str, Any]) -> Any:
-        self._next_id += 1
-        command_id = self._next_id
-        self._connection.send(json.dumps({"id": command_id, **payload}, allow_nan=False))
-        # Without subscriptions only our results arrive; the deadline guards against chatter.
-        deadline = time.monotonic() + self._timeout
-        while time.monotonic() < deadline:
-            message = self.receive()
-            if message.get("id") == command_id and message.get("type") == "result":
-                if message.get("success"):
-                    return message.get("result")
-                error = message.get("error") or {}
-                raise CommandRefused(f"{error.get('code', 'error')}: {error.get('message', '')}")
-        raise StatisticsError("Home Assistant did not answer a websocket command in time.")
-
-
 # -- the importer ----------------------------------------------------------------------------
 
 
@@ -278,8 +201,8 @@ class StatisticsImporter:
         token: str | None,
         state_path: Path,
         *,
-        connect: Callable[[str, float], WebSocketLike] = open_websocket,
-        timeout: float = WEBSOCKET_TIMEOUT,
+        connect: Connector = open_websocket,
+        timeout: float = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ws_url = ws_url
@@ -363,7 +286,9 @@ class StatisticsImporter:
         accepted: set[str] = set()
         refused: list[str] = []
         try:
-            with self._session() as session:
+            with connect(
+                self.ws_url, self._token, timeout=self._timeout, connector=self._connect
+            ) as session:
                 for sid, days in waiting.items():
                     try:
                         session.command(
@@ -377,37 +302,13 @@ class StatisticsImporter:
                         refused.append(f"{sid} ({err})")
                     else:
                         accepted.add(sid)
-        except StatisticsError as err:
+        except WebSocketError as err:
             if err.auth_refused:
                 self._auth_refused_at = self._clock()
             return accepted, err.user_message
         if refused:
             return accepted, "Home Assistant refused the import of " + ", ".join(refused) + "."
         return accepted, None
-
-    @contextmanager
-    def _session(self) -> Iterator[_Session]:
-        if not self._token:
-            raise StatisticsError(
-                "The add-on has no Home Assistant token (SUPERVISOR_TOKEN is not set)."
-            )
-        try:
-            connection = self._connect(self.ws_url, self._timeout)
-        except _TRANSPORT_ERRORS as err:
-            raise StatisticsError(
-                f"Home Assistant's websocket API at {self.ws_url} is not reachable "
-                f"({type(err).__name__})."
-            ) from None
-        try:
-            session = _Session(connection, self._timeout)
-            session.authenticate(self._token)
-            yield session
-        except _TRANSPORT_ERRORS as err:
-            raise StatisticsError(
-                f"The websocket connection to Home Assistant failed ({type(err).__name__})."
-            ) from None
-        finally:
-            connection.close()
 
     def _load(self) -> dict[str, StatisticDays]:
         try:

@@ -1,0 +1,30 @@
+"""Everything that talks to Home Assistant and its Supervisor.
+
+- ``rest``: the core REST API client (states, services, config).
+- ``websocket``: one authenticated websocket session (numbered commands and their results).
+- ``publisher``: the ``Publisher`` interface and the change-tracking core-API publisher.
+- ``statistics``: past days imported into long-term statistics over the websocket.
+- ``supervisor``: the Supervisor API (add-on info and the panel's address).
+"""
+
+from __future__ import annotations
+
+from .publisher import CoreApiPublisher, Publisher, PublishError, PublishResult
+from .rest import HomeAssistantClient, HomeAssistantError, valid_entity_id
+from .statistics import StatisticsImporter
+from .supervisor import SupervisorClient, panel_path
+from .websocket import WebSocketError
+
+__all__ = [
+    "CoreApiPublisher",
+    "HomeAssistantClient",
+    "HomeAssistantError",
+    "PublishError",
+    "PublishResult",
+    "Publisher",
+    "StatisticsImporter",
+    "SupervisorClient",
+    "WebSocketError",
+    "panel_path",
+    "valid_entity_id",
+]
