@@ -66,3 +66,26 @@ DEFAULT_SCOPES = (
     "stress",
     "heart_health",
 )
+
+# What each scope shares, in the words of Oura's consent page (the panel names missing ones).
+SCOPE_LABELS = {
+    "email": "Email address",
+    "personal": "Personal information (age, height, weight, sex)",
+    "daily": "Daily summaries of sleep, activity and readiness",
+    "heartrate": "Heart rate time series",
+    "workout": "Workouts",
+    "tag": "Tags",
+    "session": "Guided and unguided sessions",
+    "spo2": "Blood oxygen (SpO2) during sleep",
+    "ring_configuration": "Ring configuration and battery",
+    "stress": "Stress and resilience",
+    "heart_health": "Heart health (cardiovascular age, VO2 max)",
+}
+
+# Oura's new identity provider names every scope with this prefix (``extapi:daily``).
+NEW_SCOPE_PREFIX = "extapi:"
+
+
+def bare_scope(name: str) -> str:
+    """``extapi:daily`` -> ``daily``; bare names stay as they are."""
+    return name.removeprefix(NEW_SCOPE_PREFIX)

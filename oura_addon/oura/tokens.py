@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from .endpoints import bare_scope
 
 
 @dataclass(frozen=True)
@@ -16,15 +18,26 @@ class AppCredentials:
     client_secret: str = field(repr=False)
 
 
+def normalize_scopes(names: Iterable[str]) -> tuple[str, ...]:
+    """Oura's scope names (``x`` or ``extapi:x``) as bare names, in order, once each."""
+    return tuple(dict.fromkeys(bare_scope(name) for name in names if name))
+
+
 @dataclass(frozen=True)
 class TokenSet:
-    """One account's tokens. ``expires_at`` is epoch seconds; refresh tokens are single use."""
+    """One account's tokens. ``expires_at`` is epoch seconds; refresh tokens are single use.
+
+    ``scopes`` are bare names (``daily``, never ``extapi:daily``). ``scopes_known`` says
+    whether Oura reported them: tokens stored before that was recorded, or answers without
+    ``scope``, count as granting everything.
+    """
 
     access_token: str = field(repr=False)
     refresh_token: str = field(repr=False)
     expires_at: float
     scopes: tuple[str, ...] = ()
     token_type: str = "Bearer"
+    scopes_known: bool = False
 
     @classmethod
     def from_token_response(cls, body: Mapping[str, Any], now: float | None = None) -> TokenSet:
@@ -38,21 +51,24 @@ class TokenSet:
         except (TypeError, ValueError):
             expires_in = 86400.0
         scope = body.get("scope")
-        scopes = tuple(scope.split()) if isinstance(scope, str) else ()
+        scopes = normalize_scopes(scope.split()) if isinstance(scope, str) else ()
         return cls(
             access_token=access,
             refresh_token=refresh,
             expires_at=(time.time() if now is None else now) + expires_in,
             scopes=scopes,
             token_type=str(body.get("token_type") or "Bearer"),
+            scopes_known=isinstance(scope, str),
         )
 
     def expires_within(self, seconds: float, now: float | None = None) -> bool:
         return self.expires_at - (time.time() if now is None else now) <= seconds
 
     def grants(self, scope: str) -> bool:
-        """Whether ``scope`` was granted; an empty scope list means Oura did not say: assume yes."""
-        return not self.scopes or scope in self.scopes
+        """Whether ``scope`` was granted; when Oura did not say, assume it was."""
+        if not self.scopes_known and not self.scopes:
+            return True
+        return bare_scope(scope) in self.scopes
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +77,7 @@ class TokenSet:
             "expires_at": self.expires_at,
             "scopes": list(self.scopes),
             "token_type": self.token_type,
+            "scopes_known": self.scopes_known,
         }
 
     @classmethod
@@ -71,8 +88,10 @@ class TokenSet:
                 access_token=str(data["access_token"]),
                 refresh_token=str(data["refresh_token"]),
                 expires_at=float(data["expires_at"]),
-                scopes=tuple(str(s) for s in data.get("scopes") or ()),
+                scopes=normalize_scopes(str(s) for s in data.get("scopes") or ()),
                 token_type=str(data.get("token_type") or "Bearer"),
+                # Documents stored before the flag existed: listed scopes were reported.
+                scopes_known=bool(data.get("scopes_known", bool(data.get("scopes")))),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"malformed token document: {err}") from err

@@ -31,7 +31,18 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--access-token-ttl", type=int, default=SimulatorConfig.access_token_ttl, metavar="SECONDS"
     )
-    parser.add_argument("--portal", choices=PORTALS, default=SimulatorConfig.portal)
+    parser.add_argument(
+        "--portal",
+        choices=(*PORTALS, "legacy"),
+        default=SimulatorConfig.portal,
+        help="where the simulated app was created: classic or new (developer.ouraring.com)",
+    )
+    parser.add_argument(
+        "--user-limit",
+        type=int,
+        default=SimulatorConfig.user_limit,
+        help="how many Oura users the app may serve (an unapproved app: 10)",
+    )
     parser.add_argument("--timezone", default=SimulatorConfig.timezone)
     parser.add_argument("--seed", type=int, default=SimulatorConfig.seed)
     return parser.parse_args(argv)
@@ -49,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             auto_approve=arguments.auto_approve,
             access_token_ttl=arguments.access_token_ttl,
             portal=arguments.portal,
+            user_limit=arguments.user_limit,
             timezone=arguments.timezone,
             seed=arguments.seed,
         )

@@ -28,6 +28,8 @@ PINNED_TIME_OF_DAY = dt_time(12, 0)
 # After this many days a day's documents are final (a rest mode period lasts up to 3 days).
 SETTLED_AFTER_DAYS = 4
 TOKEN_PATHS = ("/oauth/token", "/oauth/v2/ext/oauth-token")
+AUTHORIZE_PATHS = ("/oauth/authorize", "/oauth/v2/ext/oauth-authorize")
+REVOKE_PATHS = ("/oauth/revoke", "/oauth/v2/ext/oauth-revoke")
 
 
 class DropConnection(Exception):
@@ -40,9 +42,9 @@ def fault_target(path: str) -> str | None:
         return path[len(DATA_PREFIX) :].split("/", 1)[0] or None
     if path in TOKEN_PATHS:
         return TOKEN_ENDPOINT
-    if path == "/oauth/authorize":
+    if path in AUTHORIZE_PATHS:
         return "oauth_authorize"
-    if path == "/oauth/revoke":
+    if path in REVOKE_PATHS:
         return "oauth_revoke"
     return None
 
@@ -76,6 +78,7 @@ class Simulator:
             config.client_secret,
             config.access_token_ttl,
             clock=lambda: self.clock(),
+            user_limit=config.user_limit,
         )
         self.faults = Faults(self.tokens)
         self.requests = RequestLog()

@@ -500,6 +500,21 @@ def enhanced_tags(ctx: DataContext, plan: DayPlan) -> list[Document]:
     ]
 
 
+def tags(ctx: DataContext, plan: DayPlan) -> list[Document]:
+    """The deprecated ``tag`` route: the day's tags as notes (the spec's ``TagModel``)."""
+    return [
+        {
+            "id": document_id(ctx.seed, ctx.user, "tag", plan.day, index),
+            "day": plan.day.isoformat(),
+            "text": tag.comment,
+            "timestamp": local_iso(tag.start),
+            "tags": [tag.custom_name or tag.code],
+        }
+        for index, tag in enumerate(plan.tags)
+        if ctx.has_happened(tag.start)
+    ]
+
+
 def rest_mode_periods(ctx: DataContext, plan: DayPlan) -> list[Document]:
     period = plan.rest_mode
     if period is None or not ctx.has_happened(period.start):
@@ -627,6 +642,7 @@ DAY_DOCUMENTS: Mapping[str, Callable[[DataContext, DayPlan], list[Document]]] = 
         "workout": workouts,
         "session": sessions,
         "enhanced_tag": enhanced_tags,
+        "tag": tags,
         "sleep_time": sleep_time,
         "rest_mode_period": rest_mode_periods,
     }

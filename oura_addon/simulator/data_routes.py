@@ -1,4 +1,9 @@
-"""The Oura API v2 ``/v2/usercollection`` routes: auth, scopes, faults, windows, paging."""
+"""The Oura API v2 ``/v2/usercollection`` routes: auth, scopes, faults, windows, paging.
+
+Every usercollection route of Oura's spec is served, including those the add-on never
+calls (the deprecated ``tag``) and the ``/v2/sandbox/usercollection`` twins, which answer
+like the real ones for any valid token.
+"""
 
 from __future__ import annotations
 
@@ -23,10 +28,17 @@ from .queries import (
 if TYPE_CHECKING:
     from .app import Simulator
 
+# The add-on's endpoint table plus the routes of the spec it does not read.
+ROUTES: dict[str, Endpoint] = {
+    **ENDPOINTS_BY_NAME,
+    "tag": Endpoint("tag", Window.DATE, "tag", dict),
+}
+SANDBOX_PREFIX = "/v2/sandbox/usercollection"
+
 # Routes with a /<document_id> twin in Oura's API. Any id not found is a 404, as recorded
 # (``daily_sleep/not-existing``), whatever its shape.
 _SINGLE_DOCUMENT_ROUTES = frozenset(
-    e.name for e in ENDPOINTS_BY_NAME.values() if e.window in (Window.DATE, Window.NONE)
+    e.name for e in ROUTES.values() if e.window in (Window.DATE, Window.NONE)
 )
 
 _PROXY_ERROR_PAGE = """<html>
@@ -80,12 +92,17 @@ def blueprint(simulator: Simulator) -> Blueprint:
         if simulator.faults.take(FORBID, endpoint.name) is not None:
             return _json({"detail": "Forbidden"}, 403)
         if endpoint.scope not in grant.scopes:
+            if simulator.config.portal == "new":
+                # The new identity provider's tokens: a 401 naming the scope, not a 403.
+                detail = f"Token is not authorized access {endpoint.scope} scope."
+                return _json({"detail": detail}, 401)
             return _json({"detail": "Forbidden"}, 403)
         return grant.user, frozenset(grant.scopes)
 
     @routes.get("/v2/usercollection/<name>")
+    @routes.get(f"{SANDBOX_PREFIX}/<name>")
     def list_documents(name: str) -> Response:
-        endpoint = ENDPOINTS_BY_NAME.get(name)
+        endpoint = ROUTES.get(name)
         if endpoint is None:
             return _not_found()
         allowed = guard(endpoint)
@@ -103,8 +120,9 @@ def blueprint(simulator: Simulator) -> Blueprint:
             return _json(refused.body, refused.status)
 
     @routes.get("/v2/usercollection/<name>/<document_id>")
+    @routes.get(f"{SANDBOX_PREFIX}/<name>/<document_id>")
     def single_document(name: str, document_id: str) -> Response:
-        endpoint = ENDPOINTS_BY_NAME.get(name)
+        endpoint = ROUTES.get(name)
         if endpoint is None or name not in _SINGLE_DOCUMENT_ROUTES:
             return _not_found()
         allowed = guard(endpoint)

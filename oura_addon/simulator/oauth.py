@@ -1,11 +1,14 @@
 """Authorization codes and tokens, with Oura's rules: codes live 10 minutes and work once,
-refresh tokens rotate and work once, revocation is server-side.
+refresh tokens rotate and work once, revocation is server-side, PKCE is checked when the
+authorize request sent a challenge, and an app serves a limited number of users.
 
 Times come from an injected clock so tests can expire things without sleeping.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 import threading
@@ -14,6 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 CODE_TTL_SECONDS = 600
+# Tokens from both of Oura's token URLs report their scopes with this prefix.
+REPORTED_SCOPE_PREFIX = "extapi:"
 
 
 class OAuthError(Exception):
@@ -54,6 +59,7 @@ class _Code:
     grant: Grant
     redirect_uri: str
     expires_at: float
+    code_challenge: str | None = None
     used: bool = False
 
 
@@ -76,6 +82,12 @@ def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+def s256(verifier: str) -> str:
+    """RFC 7636's S256 code challenge of ``verifier``."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 class TokenStore:
     """Every code and token the simulator issued, guarded by one lock."""
 
@@ -85,11 +97,14 @@ class TokenStore:
         client_secret: str,
         access_token_ttl: int,
         clock: Callable[[], float],
+        user_limit: int | None = None,
     ) -> None:
         self._client_id = client_id
         self._client_secret = client_secret
         self._ttl = access_token_ttl
         self._clock = clock
+        self._user_limit = user_limit
+        self._app_users: set[int] = set()  # users who ever granted this app access
         self._lock = threading.Lock()
         self._codes: dict[str, _Code] = {}
         self._access: dict[str, _AccessToken] = {}
@@ -104,13 +119,21 @@ class TokenStore:
         if not (self.knows_client(client_id) and _same(client_secret, self._client_secret)):
             raise OAuthError(401, "invalid_client", "Client authentication failed")
 
-    def issue_code(self, grant: Grant, redirect_uri: str) -> str:
+    def issue_code(self, grant: Grant, redirect_uri: str, code_challenge: str | None = None) -> str:
         code = secrets.token_urlsafe(24)
         with self._lock:
-            self._codes[code] = _Code(grant, redirect_uri, self._clock() + CODE_TTL_SECONDS)
+            self._codes[code] = _Code(
+                grant, redirect_uri, self._clock() + CODE_TTL_SECONDS, code_challenge
+            )
         return code
 
-    def exchange_code(self, client_id: str, code: str | None, redirect_uri: str | None) -> dict:
+    def exchange_code(
+        self,
+        client_id: str,
+        code: str | None,
+        redirect_uri: str | None,
+        code_verifier: str | None = None,
+    ) -> dict:
         if not code:
             raise OAuthError(400, "invalid_request", "Missing code")
         with self._lock:
@@ -121,7 +144,24 @@ class TokenStore:
                 raise OAuthError(400, "invalid_grant", "Invalid authorization code")
             if (redirect_uri or "") != stored.redirect_uri:
                 raise OAuthError(400, "invalid_grant", "Redirect URI mismatch")
+            if stored.code_challenge is not None and not (
+                code_verifier and _same(s256(code_verifier), stored.code_challenge)
+            ):
+                raise OAuthError(400, "invalid_grant", "PKCE verification failed")
+            user = stored.grant.user
+            if (
+                self._user_limit is not None
+                and user not in self._app_users
+                and len(self._app_users) >= self._user_limit
+            ):
+                raise OAuthError(
+                    400,
+                    "unauthorized_client",
+                    f"This application has reached its maximum number of users "
+                    f"({self._user_limit}). Apply for approval to serve more users.",
+                )
             self._codes[code] = replace(stored, used=True)
+            self._app_users.add(user)
             return self._issue_locked(stored.grant)
 
     def refresh(self, client_id: str, refresh_token: str | None) -> dict:
@@ -151,7 +191,7 @@ class TokenStore:
             "refresh_token": refresh,
             "token_type": "bearer",
             "expires_in": self._ttl,
-            "scope": " ".join(grant.scopes),
+            "scope": " ".join(REPORTED_SCOPE_PREFIX + scope for scope in grant.scopes),
         }
 
     def authenticate(self, access_token: str | None) -> Grant:

@@ -1,4 +1,9 @@
-"""Oura's OAuth2 routes: the consent page, both token URLs, and revocation."""
+"""Oura's OAuth2 routes: both authorize URLs' consent page, both token URLs, revocation.
+
+The classic URLs (``/oauth/...``) and the new identity provider's (``/oauth/v2/ext/...``,
+see ``oauth_identity``) share one consent page and one token store; what differs per
+provider (scope names, redirect rules, discovery) lives in ``oauth_identity``.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +14,17 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from ..oura.endpoints import DEFAULT_SCOPES
+from ..oura.endpoints import SCOPE_LABELS
 from .data import personal_info
 from .faults import REFUSE_TOKEN_ENDPOINT, TOKEN_ENDPOINT
 from .oauth import Grant, OAuthError
+from .oauth_identity import CLASSIC, NEW, Provider, issuer_url
 
 if TYPE_CHECKING:
     from .app import Simulator
 
-LEGACY_TOKEN_PATH = "/oauth/token"
-NEW_TOKEN_PATH = "/oauth/v2/ext/oauth-token"
-
-# What the consent page tells the user each scope shares.
-SCOPE_LABELS = {
-    "email": "Email address",
-    "personal": "Personal information (age, height, weight, sex)",
-    "daily": "Daily summaries of sleep, activity and readiness",
-    "heartrate": "Heart rate time series",
-    "workout": "Workouts",
-    "tag": "Tags",
-    "session": "Guided and unguided sessions",
-    "spo2": "Blood oxygen (SpO2) during sleep",
-    "ring_configuration": "Ring configuration and battery",
-    "stress": "Stress and resilience",
-    "heart_health": "Heart health (cardiovascular age, VO2 max)",
-}
+LEGACY_TOKEN_PATH = CLASSIC.token_path
+NEW_TOKEN_PATH = NEW.token_path
 
 
 def with_query(uri: str, params: dict[str, str | None]) -> str:
@@ -83,22 +74,20 @@ def blueprint(simulator: Simulator) -> Blueprint:
     routes = Blueprint("oura_oauth", __name__)
     config = simulator.config
 
-    def requested_scopes(raw: str | None) -> list[str] | None:
-        """The scopes asked for, default when none; None if any is unknown."""
-        names = (raw or "").replace(",", " ").split()
-        if not names:
-            return list(DEFAULT_SCOPES)
-        if any(name not in SCOPE_LABELS for name in names):
-            return None
-        return list(dict.fromkeys(names))
-
-    def authorize_problem(values) -> str | None:
+    def authorize_problem(provider: Provider, values) -> str | None:
         if values.get("response_type") != "code":
             return "Unsupported response_type: this app must ask for response_type=code."
         if not simulator.tokens.knows_client(values.get("client_id") or ""):
             return "Unknown client_id: no application is registered with this id."
         if not _valid_redirect(values.get("redirect_uri")):
             return "Missing or invalid redirect_uri."
+        return provider.redirect_problem(values["redirect_uri"])
+
+    def pkce_problem(values) -> str | None:
+        challenge = values.get("code_challenge")
+        method = values.get("code_challenge_method") or "plain"
+        if challenge and method != "S256":
+            return "invalid_request: code_challenge_method must be S256."
         return None
 
     def chosen_user(raw: str | None) -> int | None:
@@ -110,59 +99,70 @@ def blueprint(simulator: Simulator) -> Blueprint:
             return None
         return user if user in simulator.user_ids() else None
 
-    def approve(redirect_uri: str, state: str | None, user: int, scopes: list[str]) -> Response:
-        grant = Grant(user, tuple(scopes), config.client_id)
-        code = simulator.tokens.issue_code(grant, redirect_uri)
-        return redirect(with_query(redirect_uri, {"code": code, "state": state}), 302)
+    def back_to_app(redirect_uri: str, params: dict[str, str | None]) -> Response:
+        # RFC 9207: Oura names its issuer on every callback, for both kinds of app.
+        return redirect(with_query(redirect_uri, {**params, "iss": issuer_url()}), 302)
 
-    @routes.get("/oauth/authorize")
-    def authorize_page():
-        problem = authorize_problem(request.args)
+    def approve(
+        provider: Provider,
+        redirect_uri: str,
+        state: str | None,
+        user: int,
+        scopes: list[str],
+        code_challenge: str | None,
+    ) -> Response:
+        if provider is CLASSIC and config.portal == "new":
+            scopes = []  # the classic authorize URL drops a new-portal app's scopes
+        grant = Grant(user, tuple(scopes), config.client_id)
+        code = simulator.tokens.issue_code(grant, redirect_uri, code_challenge)
+        return back_to_app(redirect_uri, {"code": code, "state": state})
+
+    def authorize_page(provider: Provider):
+        problem = authorize_problem(provider, request.args) or pkce_problem(request.args)
         if problem:
             return _error_page(problem)
         redirect_uri = request.args["redirect_uri"]
         state = request.args.get("state")
-        scopes = requested_scopes(request.args.get("scope"))
+        scopes = provider.requested_scopes(request.args.get("scope"))
         if scopes is None:
-            return redirect(
-                with_query(redirect_uri, {"error": "invalid_scope", "state": state}), 302
-            )
+            return back_to_app(redirect_uri, {"error": "invalid_scope", "state": state})
+        challenge = request.args.get("code_challenge") or None
         if config.auto_approve:
             user = chosen_user(request.args.get("user"))
             if user is None:
                 return _error_page(f"user must be between 1 and {config.users}.")
-            return approve(redirect_uri, state, user, scopes)
+            return approve(provider, redirect_uri, state, user, scopes, challenge)
         accounts = [
             (user, personal_info(config.seed, user)["email"]) for user in simulator.user_ids()
         ]
         return render_template(
             "authorize.html",
+            action=provider.authorize_path,
             app_name=config.client_id,
             client_id=config.client_id,
             redirect_uri=redirect_uri,
             state=state or "",
-            scopes=[(name, SCOPE_LABELS[name]) for name in scopes],
+            code_challenge=challenge or "",
+            scopes=[(provider.scope_name(name), SCOPE_LABELS[name]) for name in scopes],
             accounts=accounts,
         )
 
-    @routes.post("/oauth/authorize")
-    def authorize_decision():
-        problem = authorize_problem(request.form)
+    def authorize_decision(provider: Provider):
+        problem = authorize_problem(provider, request.form) or pkce_problem(request.form)
         if problem:
             return _error_page(problem)
         redirect_uri = request.form["redirect_uri"]
         state = request.form.get("state") or None
         if request.form.get("decision") != "approve":
-            return redirect(
-                with_query(redirect_uri, {"error": "access_denied", "state": state}), 302
-            )
+            return back_to_app(redirect_uri, {"error": "access_denied", "state": state})
         user = chosen_user(request.form.get("user"))
         if user is None:
             return _error_page(f"Oura account must be between 1 and {config.users}.")
-        scopes = [s for s in request.form.getlist("scope") if s in SCOPE_LABELS]
-        return approve(redirect_uri, state, user, list(dict.fromkeys(scopes)))
+        ticked = provider.ticked_scopes(request.form.getlist("scope"))
+        challenge = request.form.get("code_challenge") or None
+        return approve(provider, redirect_uri, state, user, ticked, challenge)
 
-    def token_endpoint(portal: str) -> Response:
+    def token_endpoint(provider: Provider) -> Response:
         fault = simulator.faults.take(REFUSE_TOKEN_ENDPOINT, TOKEN_ENDPOINT)
         if fault is not None:
             if fault.status >= 500:
@@ -176,17 +176,20 @@ def blueprint(simulator: Simulator) -> Blueprint:
         try:
             if grant_type not in ("authorization_code", "refresh_token"):
                 raise OAuthError(400, "unsupported_grant_type")
-            if portal != config.portal:
+            if provider.portal != config.portal:
                 # Oura refuses apps of the other portal before looking at anything else.
                 if grant_type == "authorization_code":
                     raise OAuthError(401, "invalid_client", "Client authentication failed")
-                raise OAuthError(400, "invalid_grant", "Invalid refresh token")
+                raise OAuthError(400, "invalid_request", "Invalid refresh token")
             client_id, secret = _client_credentials()
             simulator.tokens.check_client(client_id, secret)
             assert client_id is not None  # check_client refused a missing one
             if grant_type == "authorization_code":
                 body = simulator.tokens.exchange_code(
-                    client_id, request.form.get("code"), request.form.get("redirect_uri")
+                    client_id,
+                    request.form.get("code"),
+                    request.form.get("redirect_uri"),
+                    request.form.get("code_verifier"),
                 )
             else:
                 body = simulator.tokens.refresh(client_id, request.form.get("refresh_token"))
@@ -197,15 +200,6 @@ def blueprint(simulator: Simulator) -> Blueprint:
         response.headers["Pragma"] = "no-cache"
         return response
 
-    @routes.post(LEGACY_TOKEN_PATH)
-    def legacy_token():
-        return token_endpoint("legacy")
-
-    @routes.post(NEW_TOKEN_PATH)
-    def new_token():
-        return token_endpoint("new")
-
-    @routes.route("/oauth/revoke", methods=["GET", "POST"])
     def revoke():
         token = (
             request.values.get("access_token")
@@ -214,5 +208,31 @@ def blueprint(simulator: Simulator) -> Blueprint:
         )
         simulator.tokens.revoke_token(token)
         return jsonify({})
+
+    for provider in (CLASSIC, NEW):
+        name = provider.portal
+        routes.add_url_rule(
+            provider.authorize_path,
+            f"{name}_authorize_page",
+            lambda p=provider: authorize_page(p),
+            methods=["GET"],
+        )
+        routes.add_url_rule(
+            provider.authorize_path,
+            f"{name}_authorize_decision",
+            lambda p=provider: authorize_decision(p),
+            methods=["POST"],
+        )
+        routes.add_url_rule(
+            provider.token_path,
+            f"{name}_token",
+            lambda p=provider: token_endpoint(p),
+            methods=["POST"],
+        )
+        routes.add_url_rule(provider.revoke_path, f"{name}_revoke", revoke, methods=["GET", "POST"])
+
+    @routes.get(NEW.discovery_path)
+    def discovery():
+        return jsonify(NEW.discovery_document())
 
     return routes

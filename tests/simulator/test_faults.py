@@ -198,7 +198,7 @@ def test_another_process_can_get_tokens_and_read_armed_faults_over_http(serve) -
         f"{served.url}/_sim/tokens", json={"user": 2, "scopes": ["personal"]}, timeout=10
     )
     assert issued.status_code == 200
-    assert issued.json()["scope"] == "personal"
+    assert issued.json()["scope"] == "extapi:personal"
     token = issued.json()["access_token"]
     assert served.get_json("personal_info", token)["email"] is None
     assert served.api("daily_sleep", token).status_code == 403

@@ -112,7 +112,11 @@ def test_bad_authorize_requests_get_a_400_page_instead_of_a_redirect(
 
 
 def test_deny_redirects_with_access_denied_and_the_state(served) -> None:
-    assert consent(served, decision="deny") == {"error": "access_denied", "state": "state-42"}
+    assert consent(served, decision="deny") == {
+        "error": "access_denied",
+        "state": "state-42",
+        "iss": f"{served.url}/oauth/v2/ext/oauth-anonymous",
+    }
 
 
 def test_approve_then_exchange_gives_tokens_with_the_granted_scopes(served) -> None:
@@ -123,14 +127,16 @@ def test_approve_then_exchange_gives_tokens_with_the_granted_scopes(served) -> N
     body = response.json()
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 86400
-    assert set(body["scope"].split()) == set(DEFAULT_SCOPES)
+    # Both of Oura's token URLs report the new provider's scope names.
+    assert set(body["scope"].split()) == {f"extapi:{s}" for s in DEFAULT_SCOPES}
     assert served.get_json("daily_sleep", body["access_token"])["data"]
 
 
 def test_an_unticked_scope_is_not_granted_and_its_endpoints_answer_403(served) -> None:
     ticked = [s for s in DEFAULT_SCOPES if s != "heartrate"]
     tokens = exchange(served, consent(served, scope=ticked)["code"]).json()
-    assert "heartrate" not in tokens["scope"].split()
+    assert "extapi:heartrate" not in tokens["scope"].split()
+    assert "extapi:daily" in tokens["scope"].split()
     assert served.api("heartrate", tokens["access_token"]).json() == {"detail": "Forbidden"}
     assert served.api("daily_sleep", tokens["access_token"]).status_code == 200
 
