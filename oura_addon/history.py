@@ -1,54 +1,23 @@
 """The 30-day trends the dashboard charts, kept per account in /data/history/<name>.json.
 
-``daily_metrics`` is pure: records in, ``{metric: {day: value}}`` out. ``HistoryStore``
-merges each cycle's values into what earlier cycles saw, so a short sync window still
-yields a month of points.
+The values come from ``catalogue.daily_values`` (sensor key -> ISO day -> value).
+``HistoryStore`` merges each cycle's values into what earlier cycles saw, so a short sync
+window still yields a month of points.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 from . import storage
-from .catalogue.derive import NO_HEART_RATE
 
 _LOGGER = logging.getLogger(__name__)
 
 TREND_DAYS = 30
-
-# metric -> (endpoint, field); sleep metrics come from the night's long_sleep document.
-_DAILY_FIELDS: Mapping[str, tuple[str, str]] = {
-    "sleep_score": ("daily_sleep", "score"),
-    "readiness_score": ("daily_readiness", "score"),
-    "activity_score": ("daily_activity", "score"),
-    "average_hrv": ("sleep", "average_hrv"),
-    "lowest_heart_rate": ("sleep", "lowest_heart_rate"),
-}
-# The metrics with one value per day; their names are the catalogue keys of their sensors.
-DAILY_METRICS: tuple[str, ...] = tuple(_DAILY_FIELDS)
-
-
-def daily_metrics(records: Mapping[str, Sequence[Any]]) -> dict[str, dict[str, float]]:
-    """Per metric, the value of each day present in ``records`` (ISO day -> value)."""
-    metrics: dict[str, dict[str, float]] = {}
-    for metric, (endpoint, field) in _DAILY_FIELDS.items():
-        values: dict[str, float] = {}
-        for record in records.get(endpoint, ()):
-            if endpoint == "sleep" and getattr(record, "type", None) != "long_sleep":
-                continue
-            day = getattr(record, "day", None)
-            value = getattr(record, field, None)
-            if field == "lowest_heart_rate" and value == NO_HEART_RATE:
-                continue  # Oura's "no reading", as the sensor treats it
-            if isinstance(day, date) and isinstance(value, int | float):
-                values[day.isoformat()] = float(value)
-        metrics[metric] = values
-    return metrics
 
 
 def trend_series(

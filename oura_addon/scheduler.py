@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from . import catalogue
 from .accounts import AccountStore, AuthLost
 from .errors import user_message
-from .history import HistoryStore, daily_metrics, trend_series
+from .history import HistoryStore, trend_series
 from .homeassistant import HomeAssistantClient, HomeAssistantError, Publisher, StatisticsImporter
 from .oura.client import ApiUnavailable, OuraApiError, RateLimited, Unauthorized
 from .oura.endpoints import ENDPOINTS
-from .services import TREND_METRICS, AccountSnapshot, AddonSnapshot
+from .services import AccountSnapshot, AddonSnapshot
 from .settings import Settings
 from .states import EntityState
 
@@ -209,7 +209,7 @@ class Scheduler:
         )
         connected = _connected_sensor(name, prefix, True, reason=None, email=account.email)
         states[connected.entity_id] = connected
-        metrics = daily_metrics(records)
+        metrics = catalogue.daily_values(records, today=today, tz=tz)
         endpoint_errors = {n: user_message(e) for n, e in errors.items()}
         if not self._record(
             name,
@@ -227,7 +227,8 @@ class Scheduler:
             # Without a history file the next sync asks for the past days again.
             _LOGGER.info("Account %s: the past days are asked again at the next sync", name)
         else:
-            self._history.merge(name, metrics, today)
+            trends = {s.key: metrics.get(s.key, {}) for s, _ in catalogue.TRENDS}
+            self._history.merge(name, trends, today)
         self._publish(states)
         if self._runtime_notified(name):
             self._dismiss(name, prefix)
@@ -421,7 +422,9 @@ class Scheduler:
             last_error=last_error,
             endpoint_errors=endpoint_errors,
             states=snapshot_states,
-            history={m: trend_series(stored_history, m, today) for m, _, _ in TREND_METRICS},
+            history={
+                s.key: trend_series(stored_history, s.key, today) for s, _ in catalogue.TRENDS
+            },
         )
 
     def addon_snapshot(self) -> AddonSnapshot:

@@ -21,15 +21,6 @@ if TYPE_CHECKING:
     from .oura.oauth import OAuthClient
     from .settings import Settings
 
-# Metrics the dashboard charts, in this order: (key, label, unit).
-TREND_METRICS: tuple[tuple[str, str, str], ...] = (
-    ("sleep_score", "Sleep score", ""),
-    ("readiness_score", "Readiness score", ""),
-    ("activity_score", "Activity score", ""),
-    ("average_hrv", "HRV", "ms"),
-    ("lowest_heart_rate", "Resting heart rate", "bpm"),
-)
-
 
 @dataclass(frozen=True)
 class AccountSnapshot:
@@ -43,7 +34,7 @@ class AccountSnapshot:
     last_error: str | None = None  # plain words with the action to take
     endpoint_errors: Mapping[str, str] = field(default_factory=dict)
     states: tuple[EntityState, ...] = ()  # what is (to be) published in Home Assistant
-    # TREND_METRICS key -> (day, value) oldest first, up to 30 days.
+    # catalogue.TRENDS sensor key -> (day, value) oldest first, up to 30 days.
     history: Mapping[str, tuple[tuple[date, float | None], ...]] = field(default_factory=dict)
 
 

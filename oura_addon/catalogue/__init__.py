@@ -1,15 +1,41 @@
-"""The sensor catalogue: which entities exist and how Oura records become their states."""
+"""The sensor catalogue: which entities exist and how Oura records become their states.
 
-from .build import ATTRIBUTION, build_states, catalogue_rows, connected_state, entity_ids
-from .table import CONNECTED, SENSORS, SensorDescription
+The catalogue's selectors are the one rule for which Oura document stands for a day: the
+sensors' states and ``daily_values`` (trends, headline numbers, statistics) both use them.
+"""
+
+from .build import (
+    ATTRIBUTION,
+    build_states,
+    catalogue_rows,
+    connected_state,
+    daily_values,
+    entity_ids,
+)
+from .table import (
+    CONNECTED,
+    DAILY_SENSORS,
+    HEADLINES,
+    SENSORS,
+    STATISTIC_SENSORS,
+    TRENDS,
+    PanelPlace,
+    SensorDescription,
+)
 
 __all__ = [
     "ATTRIBUTION",
     "CONNECTED",
+    "DAILY_SENSORS",
+    "HEADLINES",
     "SENSORS",
+    "STATISTIC_SENSORS",
+    "TRENDS",
+    "PanelPlace",
     "SensorDescription",
     "build_states",
     "catalogue_rows",
     "connected_state",
+    "daily_values",
     "entity_ids",
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from datetime import date, datetime, tzinfo
+import math
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, tzinfo
 from typing import Any
 
 from ..states import UNKNOWN, EntityState
-from .derive import Moment, plain
-from .table import CONNECTED, SENSORS, SensorDescription
+from .derive import Moment, Selection, day_of, plain
+from .table import CONNECTED, DAILY_SENSORS, SENSORS, SensorDescription
 
 ATTRIBUTION = "Data provided by Oura"
 
@@ -84,19 +85,67 @@ def connected_state(
     return EntityState(entity_id, "on" if connected else "off", attributes)
 
 
-def _derive(
-    description: SensorDescription, records: Sequence[Any] | None, moment: Moment
-) -> tuple[str, dict[str, Any]]:
-    if records is None:
-        return UNKNOWN, {}
+def daily_values(
+    records: Mapping[str, Sequence[Any]],
+    *,
+    today: date,
+    tz: tzinfo,
+    sensors: Iterable[SensorDescription] = DAILY_SENSORS,
+) -> dict[str, dict[str, float]]:
+    """Per sensor key, the number each day up to ``today`` had (ISO day -> value).
+
+    A day's value is what the sensor showed on that day: its own selector and value
+    function applied to that day's documents. This is the only day rule; the trends, the
+    headline numbers and the statistics all read it, so they never disagree with the sensor.
+    """
+    values: dict[str, dict[str, float]] = {}
+    for description in sensors:
+        by_day: dict[date, list[Any]] = {}
+        for record in records.get(description.endpoint, ()):
+            day = day_of(record)
+            if day is not None and day <= today:
+                by_day.setdefault(day, []).append(record)
+        days: dict[str, float] = {}
+        for day, documents in sorted(by_day.items()):
+            moment = Moment(day, tz, datetime.combine(day, time.max, tz))
+            number = _number(_evaluate(description, documents, moment))
+            if number is not None:
+                days[day.isoformat()] = number
+        values[description.key] = days
+    return values
+
+
+def _number(evaluated: tuple[Selection, Any] | None) -> float | None:
+    value = evaluated[1] if evaluated is not None else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _evaluate(
+    description: SensorDescription, records: Sequence[Any], moment: Moment
+) -> tuple[Selection, Any] | None:
+    """The selection and value of one sensor; None when there is nothing to show."""
     try:
         selection = description.selector(records, moment)
         if selection is None:
-            return UNKNOWN, {}
-        value = description.value(selection)
-        extra = dict(description.attributes(selection)) if description.attributes else {}
+            return None
+        return selection, description.value(selection)
     except (TypeError, ValueError, ArithmeticError, AttributeError):
         # A malformed document makes this one entity unknown, never the whole cycle.
+        return None
+
+
+def _derive(
+    description: SensorDescription, records: Sequence[Any] | None, moment: Moment
+) -> tuple[str, dict[str, Any]]:
+    evaluated = _evaluate(description, records, moment) if records is not None else None
+    if evaluated is None:
+        return UNKNOWN, {}
+    selection, value = evaluated
+    try:
+        extra = dict(description.attributes(selection)) if description.attributes else {}
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
         return UNKNOWN, {}
     if selection.day is not None:
         extra["day"] = selection.day.isoformat()

@@ -45,14 +45,14 @@ NO_HEART_RATE = 255
 # --- selectors -------------------------------------------------------------------------
 
 
-def _day_of(record: Any) -> date | None:
+def day_of(record: Any) -> date | None:
     day = getattr(record, "day", None)
     return day if isinstance(day, date) else None
 
 
 def _known_days(records: Iterable[Any], today: date) -> list[tuple[date, Any]]:
     """Records with a day no later than today; later documents are not ours to show yet."""
-    return [(day, r) for r in records if (day := _day_of(r)) is not None and day <= today]
+    return [(day, r) for r in records if (day := day_of(r)) is not None and day <= today]
 
 
 def latest_day(records: Sequence[Any], moment: Moment) -> Selection | None:
@@ -82,7 +82,7 @@ def main_sleep(records: Sequence[Any], moment: Moment) -> Selection | None:
 
 def todays(records: Sequence[Any], moment: Moment) -> Selection:
     """Every document of today, oldest first (an empty list is a real zero)."""
-    chosen = [r for r in records if _day_of(r) == moment.today]
+    chosen = [r for r in records if day_of(r) == moment.today]
     chosen.sort(key=lambda r: _sortable_time(_start_of(r)))
     return Selection(moment.today, tuple(chosen))
 

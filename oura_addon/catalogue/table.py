@@ -8,7 +8,9 @@ no state class, timestamps have no state class.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from . import derive as d
 
@@ -18,6 +20,14 @@ DURATION = "duration"
 TIMESTAMP = "timestamp"
 ENUM = "enum"
 DIAGNOSTIC = "diagnostic"
+
+
+@dataclass(frozen=True)
+class PanelPlace:
+    """Where the panel shows a sensor besides its entity row: a label and a position."""
+
+    label: str
+    position: int
 
 
 @dataclass(frozen=True)
@@ -35,12 +45,17 @@ class SensorDescription:
     options: tuple[str, ...] = ()
     entity_category: str | None = None
     attributes: d.Attributes | None = None
+    # The flags that make a sensor's per-day value feed more than its state: the dashboard's
+    # trend chart, a headline number on the panel, Home Assistant's long-term statistics.
+    trend: PanelPlace | None = None
+    headline: PanelPlace | None = None
+    statistic: bool = False
 
     def entity_id(self, prefix: str) -> str:
         return f"{self.domain}.{prefix}_{self.key}"
 
 
-def _score(endpoint: str, key: str, name: str, icon: str) -> SensorDescription:
+def _score(endpoint: str, key: str, name: str, icon: str, **flags: Any) -> SensorDescription:
     return SensorDescription(
         key,
         name,
@@ -50,6 +65,7 @@ def _score(endpoint: str, key: str, name: str, icon: str) -> SensorDescription:
         state_class=MEASUREMENT,
         icon=icon,
         attributes=d.contributors,
+        **flags,
     )
 
 
@@ -76,6 +92,7 @@ def _duration(
     selector: d.Selector = d.latest_day,
     state_class: str = MEASUREMENT,
     icon: str = "mdi:timer-outline",
+    **flags: Any,
 ) -> SensorDescription:
     return SensorDescription(
         key,
@@ -87,17 +104,30 @@ def _duration(
         device_class=DURATION,
         state_class=state_class,
         icon=icon,
+        **flags,
     )
 
 
-def _night(key: str, name: str, value: d.Value, unit: str | None, icon: str) -> SensorDescription:
+def _night(
+    key: str, name: str, value: d.Value, unit: str | None, icon: str, **flags: Any
+) -> SensorDescription:
     """A per-night value of the main (``long_sleep``) sleep period."""
     return SensorDescription(
-        key, name, "sleep", d.main_sleep, value, unit=unit, state_class=MEASUREMENT, icon=icon
+        key,
+        name,
+        "sleep",
+        d.main_sleep,
+        value,
+        unit=unit,
+        state_class=MEASUREMENT,
+        icon=icon,
+        **flags,
     )
 
 
-def _daily_total(key: str, name: str, unit: str | None, icon: str, **extra) -> SensorDescription:
+def _daily_total(
+    key: str, name: str, unit: str | None, icon: str, **extra: Any
+) -> SensorDescription:
     """A daily_activity running total that resets at local midnight."""
     return SensorDescription(
         key,
@@ -199,11 +229,13 @@ _bedtime_advice = d.fields("status", "recommendation")
 
 SENSORS: tuple[SensorDescription, ...] = (
     # --- sleep (daily_sleep) ---
-    _score("daily_sleep", "sleep_score", "Sleep score", "mdi:sleep"),
+    _score("daily_sleep", "sleep_score", "Sleep score", "mdi:sleep",
+           trend=PanelPlace("Sleep score", 1), headline=PanelPlace("Sleep score", 1),
+           statistic=True),
     *(_contributor("daily_sleep", "sleep", c, n) for c, n in _sleep_contributors),
     # --- sleep (the night's long_sleep period) ---
     _duration("sleep", "total_sleep_duration", "Total sleep", "total_sleep_duration", "h",
-              selector=d.main_sleep, icon="mdi:sleep"),
+              selector=d.main_sleep, icon="mdi:sleep", headline=PanelPlace("Total sleep", 6)),
     _duration("sleep", "deep_sleep_duration", "Deep sleep", "deep_sleep_duration", "h",
               selector=d.main_sleep, icon="mdi:bed"),
     _duration("sleep", "rem_sleep_duration", "REM sleep", "rem_sleep_duration", "h",
@@ -219,10 +251,12 @@ SENSORS: tuple[SensorDescription, ...] = (
     _night("sleep_efficiency", "Sleep efficiency", d.field("efficiency"), "%",
            "mdi:percent-outline"),
     _night("lowest_heart_rate", "Lowest heart rate", d.heart_rate("lowest_heart_rate"), "bpm",
-           "mdi:heart-minus"),
+           "mdi:heart-minus", trend=PanelPlace("Resting heart rate", 5),
+           headline=PanelPlace("Resting heart rate", 5), statistic=True),
     _night("average_heart_rate", "Average sleeping heart rate",
            d.rounded("average_heart_rate", 1), "bpm", "mdi:heart-pulse"),
-    _night("average_hrv", "Average HRV", d.field("average_hrv"), "ms", "mdi:heart-flash"),
+    _night("average_hrv", "Average HRV", d.field("average_hrv"), "ms", "mdi:heart-flash",
+           trend=PanelPlace("HRV", 4), headline=PanelPlace("HRV", 4), statistic=True),
     _night("average_breath", "Average breathing rate", d.rounded("average_breath", 1),
            "br/min", "mdi:lungs"),
     _night("deep_sleep_percentage", "Deep sleep share",
@@ -234,7 +268,9 @@ SENSORS: tuple[SensorDescription, ...] = (
     _timestamp("bedtime_end", "Bedtime end", "sleep", d.main_sleep,
                d.field("bedtime_end"), "mdi:alarm"),
     # --- readiness ---
-    _score("daily_readiness", "readiness_score", "Readiness score", "mdi:gauge"),
+    _score("daily_readiness", "readiness_score", "Readiness score", "mdi:gauge",
+           trend=PanelPlace("Readiness score", 2), headline=PanelPlace("Readiness score", 2),
+           statistic=True),
     *(_contributor("daily_readiness", "readiness", c, n) for c, n in _readiness_contributors),
     # A deviation is a difference of temperatures, not a temperature: no device class.
     SensorDescription("temperature_deviation", "Temperature deviation", "daily_readiness",
@@ -244,9 +280,11 @@ SENSORS: tuple[SensorDescription, ...] = (
                       "daily_readiness", d.latest_day, d.field("temperature_trend_deviation"),
                       unit="°C", state_class=MEASUREMENT, icon="mdi:thermometer-lines"),
     # --- activity ---
-    _score("daily_activity", "activity_score", "Activity score", "mdi:run"),
+    _score("daily_activity", "activity_score", "Activity score", "mdi:run",
+           trend=PanelPlace("Activity score", 3), headline=PanelPlace("Activity score", 3),
+           statistic=True),
     *(_contributor("daily_activity", "activity", c, n) for c, n in _activity_contributors),
-    _daily_total("steps", "Steps", "steps", "mdi:walk"),
+    _daily_total("steps", "Steps", "steps", "mdi:walk", headline=PanelPlace("Steps", 7)),
     _daily_total("active_calories", "Active calories", "kcal", "mdi:fire"),
     _daily_total("total_calories", "Total calories", "kcal", "mdi:fire"),
     SensorDescription("target_calories", "Target calories", "daily_activity", d.latest_day,
@@ -374,3 +412,19 @@ CONNECTED = SensorDescription(
     domain="binary_sensor",
     entity_category=DIAGNOSTIC,
 )
+
+
+def _in_panel_order(
+    place: Callable[[SensorDescription], PanelPlace | None],
+) -> tuple[tuple[SensorDescription, PanelPlace], ...]:
+    placed = [(s, where) for s in SENSORS if (where := place(s)) is not None]
+    return tuple(sorted(placed, key=lambda pair: pair[1].position))
+
+
+# The sensors the dashboard charts, and its headline numbers, with their panel places.
+TRENDS = _in_panel_order(lambda s: s.trend)
+HEADLINES = _in_panel_order(lambda s: s.headline)
+# The sensors whose past days go into Home Assistant's long-term statistics.
+STATISTIC_SENSORS = tuple(s for s in SENSORS if s.statistic)
+# Every sensor whose value is wanted for each past day, not only for the latest one.
+DAILY_SENSORS = tuple(s for s in SENSORS if s.trend is not None or s.statistic)

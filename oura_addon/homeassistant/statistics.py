@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import storage
-from ..catalogue.table import MEASUREMENT, SENSORS, SensorDescription
-from ..history import DAILY_METRICS
+from ..catalogue import STATISTIC_SENSORS
 from ..settings import HISTORY_DAYS_RANGE
 from .websocket import (
     DEFAULT_TIMEOUT,
@@ -42,11 +41,6 @@ STATE_FORMAT = 1
 AUTH_RETRY_SECONDS = 3600.0
 # Older days can never come back from Oura's backfill, so they are forgotten.
 KEEP_DAYS = HISTORY_DAYS_RANGE[1] + 7
-
-
-def imported_sensors() -> tuple[SensorDescription, ...]:
-    """The sensors whose past days are imported: a measurement with one value per day."""
-    return tuple(s for s in SENSORS if s.key in DAILY_METRICS and s.state_class == MEASUREMENT)
 
 
 # -- pure --------------------------------------------------------------------------------------
@@ -111,7 +105,7 @@ def queue_new_days(
     """
     cutoff = today.isoformat()
     queued = dict(known)
-    for sensor in imported_sensors():
+    for sensor in STATISTIC_SENSORS:
         sid = statistic_id(prefix, sensor.key)
         current = queued.get(sid, StatisticDays(sensor.unit))
         fresh = {
@@ -257,7 +251,7 @@ class StatisticsImporter:
 
     def forget(self, prefix: str) -> None:
         """Drop a removed account's days (queued ones would otherwise wait forever)."""
-        ids = {statistic_id(prefix, s.key) for s in imported_sensors()}
+        ids = {statistic_id(prefix, s.key) for s in STATISTIC_SENSORS}
         with self._lock:
             stored = self._load()
             kept = {sid: d for sid, d in stored.items() if sid not in ids}

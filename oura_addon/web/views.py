@@ -13,7 +13,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..services import TREND_METRICS, AccountSnapshot, AddonSnapshot, Services
+from ..catalogue import HEADLINES, TRENDS
+from ..services import AccountSnapshot, AddonSnapshot, Services
 from ..states import EntityState
 from .oauth_state import PendingAuthorizations
 
@@ -26,17 +27,6 @@ if TYPE_CHECKING:
     from ..accounts import Account
 
 LOG = logging.getLogger(__name__)
-
-# Headline numbers on the dashboard: (entity key under the account's prefix, label).
-HEADLINE_METRICS: tuple[tuple[str, str], ...] = (
-    ("sleep_score", "Sleep score"),
-    ("readiness_score", "Readiness score"),
-    ("activity_score", "Activity score"),
-    ("average_hrv", "HRV"),
-    ("lowest_heart_rate", "Resting heart rate"),
-    ("total_sleep_duration", "Total sleep"),
-    ("steps", "Steps"),
-)
 
 CONNECTION_LABELS = {
     "connected": "Connected",
@@ -173,8 +163,9 @@ def entity_rows(states: Sequence[EntityState]) -> list[EntityRow]:
 def headline_metrics(prefix: str, states: Sequence[EntityState]) -> list[Metric]:
     by_object_id = {object_id(s.entity_id): s for s in states}
     metrics = []
-    for key, label in HEADLINE_METRICS:
-        state = by_object_id.get(f"{prefix}_{key}")
+    for sensor, place in HEADLINES:
+        label = place.label
+        state = by_object_id.get(f"{prefix}_{sensor.key}")
         usable = state is not None and state.state not in ("unknown", "unavailable", "")
         unit = str((state.attributes or {}).get("unit_of_measurement") or "") if state else ""
         value, unit = display_value(state.state, unit) if usable and state else (None, unit)
@@ -202,8 +193,9 @@ def display_value(state: str, unit: str) -> tuple[str, str]:
 
 def trends(history: Mapping[str, Sequence[tuple[date, float | None]]]) -> list[Trend]:
     result = []
-    for key, label, unit in TREND_METRICS:
-        points = tuple(history.get(key, ()))
+    for sensor, place in TRENDS:
+        label, unit = place.label, sensor.unit or ""
+        points = tuple(history.get(sensor.key, ()))
         result.append(Trend(label, unit, points, _chart(points, label, unit)))
     return result
 

@@ -6,7 +6,16 @@ import re
 
 import pytest
 
-from oura_addon.catalogue import CONNECTED, SENSORS, catalogue_rows
+from oura_addon.catalogue import (
+    CONNECTED,
+    DAILY_SENSORS,
+    HEADLINES,
+    SENSORS,
+    STATISTIC_SENSORS,
+    TRENDS,
+    catalogue_rows,
+)
+from oura_addon.catalogue import derive as d
 from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME
 
 ALL = (*SENSORS, CONNECTED)
@@ -117,3 +126,32 @@ def test_catalogue_rows_document_every_entity():
     steps = next(row for row in rows if row["key"] == "steps")
     assert steps["unit"] == "steps"
     assert steps["state_class"] == "total_increasing"
+
+
+def test_the_panel_charts_and_headlines_read_their_sensors_in_a_fixed_order():
+    assert [(s.key, p.label) for s, p in TRENDS] == [
+        ("sleep_score", "Sleep score"),
+        ("readiness_score", "Readiness score"),
+        ("activity_score", "Activity score"),
+        ("average_hrv", "HRV"),
+        ("lowest_heart_rate", "Resting heart rate"),
+    ]
+    assert [(s.key, p.label) for s, p in HEADLINES] == [
+        *[(s.key, p.label) for s, p in TRENDS],
+        ("total_sleep_duration", "Total sleep"),
+        ("steps", "Steps"),
+    ]
+    for places in (TRENDS, HEADLINES):
+        positions = [p.position for _, p in places]
+        assert len(positions) == len(set(positions))
+
+
+@pytest.mark.parametrize("description", DAILY_SENSORS, ids=_ids(DAILY_SENSORS))
+def test_a_sensor_with_a_value_per_day_picks_its_document_by_day(description):
+    # Trends and statistics ask the selector for one day at a time: it must choose by day.
+    assert description.selector in (d.latest_day, d.main_sleep)
+
+
+@pytest.mark.parametrize("description", STATISTIC_SENSORS, ids=_ids(STATISTIC_SENSORS))
+def test_statistics_are_imported_only_for_measurements(description):
+    assert description.state_class == "measurement"

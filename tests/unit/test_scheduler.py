@@ -374,3 +374,27 @@ def test_sync_now_while_a_sync_runs_runs_another_right_after(world):
     while len(blocking.calls) == calls and time.time() < deadline:
         time.sleep(0.02)
     assert len(blocking.calls) > calls
+
+
+def test_two_long_sleeps_on_one_day_give_the_sensor_and_the_trend_the_same_night(world):
+    """The issue's example: the sensor showed the longer night's 40 ms, the trend 70."""
+    scheduler, accounts, clients, publisher, _ = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(
+        {
+            "daily_sleep": [
+                DailySleep(day=TODAY, score=80, timestamp=datetime(2026, 11, 25, 9, 0)),
+                DailySleep(day=TODAY, score=60, timestamp=datetime(2026, 11, 25, 7, 0)),
+            ],
+            "sleep": [
+                Sleep(day=TODAY, type="long_sleep", time_in_bed=28800, average_hrv=40),
+                Sleep(day=TODAY, type="long_sleep", time_in_bed=3600, average_hrv=70),
+            ],
+        }
+    )
+    scheduler.sync_account("me")
+    history = scheduler.account_snapshot("me").history
+    assert publisher.published["sensor.oura_average_hrv"].state == "40"
+    assert history["average_hrv"][-1] == (TODAY, 40.0)
+    assert publisher.published["sensor.oura_sleep_score"].state == "80"
+    assert history["sleep_score"][-1] == (TODAY, 80.0)

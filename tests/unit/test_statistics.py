@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oura_addon.accounts import AccountStore
+from oura_addon.catalogue import STATISTIC_SENSORS
 from oura_addon.history import HistoryStore
 from oura_addon.homeassistant.statistics import (
     AUTH_RETRY_SECONDS,
     StatisticDays,
     StatisticsImporter,
-    imported_sensors,
     queue_new_days,
     row_start,
     statistic_metadata,
@@ -257,7 +257,7 @@ def test_metadata_has_every_field_home_assistant_2025_4_requires_for_an_entity_s
 
 
 def test_the_imported_sensors_are_the_daily_measurements_with_their_catalogue_units():
-    units = {s.key: s.unit for s in imported_sensors()}
+    units = {s.key: s.unit for s in STATISTIC_SENSORS}
     assert units == {
         "sleep_score": None,
         "readiness_score": None,
