@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import date, time
 
 from .app import create_simulator
 from .config import PORTALS, SimulatorConfig
@@ -45,6 +46,28 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--timezone", default=SimulatorConfig.timezone)
     parser.add_argument("--seed", type=int, default=SimulatorConfig.seed)
+    parser.add_argument(
+        "--today", type=date.fromisoformat, metavar="YYYY-MM-DD", help="pin the simulated day"
+    )
+    parser.add_argument(
+        "--start-time",
+        type=time.fromisoformat,
+        default=SimulatorConfig.start_time,
+        metavar="HH:MM",
+        help="the pinned day's time when the simulator starts (default 12:00)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=SimulatorConfig.clock_speed,
+        help="simulated seconds per real second (60: an hour a minute)",
+    )
+    parser.add_argument(
+        "--wake-times",
+        default="",
+        metavar="HH:MM[,HH:MM...]",
+        help="each user's usual wake-up; the phone syncs the night a little later",
+    )
     return parser.parse_args(argv)
 
 
@@ -63,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             user_limit=arguments.user_limit,
             timezone=arguments.timezone,
             seed=arguments.seed,
+            today=arguments.today,
+            start_time=arguments.start_time,
+            clock_speed=arguments.speed,
+            wake_times=tuple(t.strip() for t in arguments.wake_times.split(",") if t.strip()),
         )
         simulator = create_simulator(config)
     except (ValueError, KeyError) as problem:

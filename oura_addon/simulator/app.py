@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from datetime import time as dt_time
 from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from flask import Flask
 
 from ..oura.endpoints import DEFAULT_SCOPES
 from . import control_routes, data_routes, oauth_routes
-from .config import SimulatorConfig
+from .config import SimulatorConfig, wake_seconds
 from .data import DataContext, Document, documents_on, personal_info, ring_configurations
 from .faults import DROP_CONNECTION, SLOW, TOKEN_ENDPOINT, Faults
 from .oauth import Grant, TokenStore
@@ -24,7 +23,6 @@ from .request_log import LoggedRequest, RequestLog
 from .series import battery_rows, heart_rate_rows
 
 DATA_PREFIX = "/v2/usercollection/"
-PINNED_TIME_OF_DAY = dt_time(12, 0)
 # After this many days a day's documents are final (a rest mode period lasts up to 3 days).
 SETTLED_AFTER_DAYS = 4
 TOKEN_PATHS = ("/oauth/token", "/oauth/v2/ext/oauth-token")
@@ -91,13 +89,22 @@ class Simulator:
         """Simulated local time.
 
         Unpinned: the clock's time in ``config.timezone``. With ``config.today`` pinned, time
-        starts at 12:00 that day when the simulator is created (so last night's sleep is in,
-        the afternoon is not) and moves on with the clock.
+        starts at ``config.start_time`` (12:00) that day when the simulator is created (so
+        last night's sleep is in, the afternoon is not) and moves on with the clock,
+        ``config.clock_speed`` times faster.
         """
+        elapsed = (self.clock() - self._created_at) * self.config.clock_speed
         if self.config.today is None:
-            return datetime.fromtimestamp(self.clock(), self.tz)
-        noon = datetime.combine(self.config.today, PINNED_TIME_OF_DAY, tzinfo=self.tz)
-        return later(noon, self.clock() - self._created_at)
+            if self.config.clock_speed == 1:
+                return datetime.fromtimestamp(self.clock(), self.tz)
+            return later(datetime.fromtimestamp(self._created_at, self.tz), elapsed)
+        start = datetime.combine(self.config.today, self.config.start_time, tzinfo=self.tz)
+        return later(start, elapsed)
+
+    def wake(self, user: int) -> int | None:
+        """The user's usual wake-up (seconds after midnight), None when not configured."""
+        times = self.config.wake_times
+        return wake_seconds(times[(user - 1) % len(times)]) if times else None
 
     def today(self) -> date:
         return self.now().date()
@@ -108,13 +115,15 @@ class Simulator:
     def context(self, user: int) -> DataContext:
         now = self.now()
         first = now.date() - timedelta(days=self.config.days - 1)
-        return DataContext(self.config.seed, user, self.tz, first, now, planner=self._plan)
+        return DataContext(
+            self.config.seed, user, self.tz, first, now, planner=self._plan, wake=self.wake(user)
+        )
 
     def _plan(self, user: int, day: date) -> DayPlan:
         with self._cache_lock:
             plan = self._plans.get((user, day))
         if plan is None:
-            plan = day_plan(self.config.seed, user, day, self.tz)
+            plan = day_plan(self.config.seed, user, day, self.tz, self.wake(user))
             if self.first_day() - timedelta(days=1) <= day <= self.today() + timedelta(days=1):
                 with self._cache_lock:
                     self._plans[(user, day)] = plan

@@ -1,7 +1,9 @@
 """Oura API v2 documents for one simulated user, built from day plans. Pure functions.
 
-A document exists only once it would exist at Oura at ``now``: last night's sleep after
-waking, today's activity so far, workouts once finished. Field names, types and enums follow
+A document exists only once it would exist at Oura at ``now``: Oura has what the ring
+recorded up to the phone's last sync (``DataContext.synced_until``), so last night's sleep
+appears at the morning sync, today's activity grows sync by sync, workouts once finished
+and synced. Field names, types and enums follow
 ``openapi-1.37.json``; value formats follow the recorded responses (local times with the
 user's UTC offset, samples stamped with milliseconds).
 """
@@ -13,6 +15,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -25,6 +28,7 @@ from .plans import (
     clamp,
     day_plan,
     document_id,
+    horizon,
     later,
     profile_for,
     rng_for,
@@ -37,7 +41,8 @@ Document = dict[str, Any]
 class DataContext:
     """Whose data, in which time zone, from which first day, as seen at ``now`` (aware).
 
-    ``planner`` may supply day plans from a cache; it must return what ``day_plan`` would.
+    ``planner`` may supply day plans from a cache; it must return what ``day_plan`` would
+    (with ``wake``, the user's usual wake-up in seconds after midnight, or None).
     """
 
     seed: int
@@ -46,6 +51,7 @@ class DataContext:
     first_day: date
     now: datetime
     planner: Callable[[int, date], DayPlan] | None = field(default=None, compare=False)
+    wake: int | None = None
 
     @property
     def today(self) -> date:
@@ -54,10 +60,19 @@ class DataContext:
     def plan(self, day: date) -> DayPlan:
         if self.planner is not None:
             return self.planner(self.user, day)
-        return day_plan(self.seed, self.user, day, self.tz)
+        return day_plan(self.seed, self.user, day, self.tz, self.wake)
+
+    @cached_property
+    def synced_until(self) -> datetime:
+        """What Oura has: the ring's data up to the phone's last sync before ``now``."""
+        today = self.today
+        plans = (self.plan(today - timedelta(days=1)), self.plan(today))
+        last = horizon(plans, self.now)
+        return last if last is not None else self.plan(today - timedelta(days=2)).phone_syncs[-1]
 
     def has_happened(self, moment: datetime) -> bool:
-        return moment <= self.now
+        """Whether Oura has the data of ``moment`` (recorded and synced)."""
+        return moment <= self.synced_until
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day <= self.today
@@ -363,7 +378,8 @@ def daily_activity(ctx: DataContext, plan: DayPlan) -> list[Document]:
     start = _activity_start(plan)
     if not ctx.has_happened(start):
         return []
-    elapsed = int((min(ctx.now, later(start, 24 * HOUR)) - start).total_seconds() // MINUTE)
+    synced = min(ctx.synced_until, later(start, 24 * HOUR))
+    elapsed = int((synced - start).total_seconds() // MINUTE)
     mets = _minute_mets(ctx, plan)[: max(1, elapsed)]
     weight = plan.profile.weight
     per_minute = 3.5 * weight / 200  # kcal at 1 MET
@@ -543,7 +559,7 @@ def rest_mode_periods(ctx: DataContext, plan: DayPlan) -> list[Document]:
 def _day_fraction(ctx: DataContext, plan: DayPlan) -> float:
     """How much of the day has passed (1 for past days)."""
     start = _midnight(plan.day, plan.tz)
-    return clamp((ctx.now - start).total_seconds() / (24 * HOUR), 0.0, 1.0)
+    return clamp((ctx.synced_until - start).total_seconds() / (24 * HOUR), 0.0, 1.0)
 
 
 def daily_stress(ctx: DataContext, plan: DayPlan) -> list[Document]:

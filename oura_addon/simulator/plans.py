@@ -154,7 +154,9 @@ class DayPlan:
     """Everything that happens on one local calendar day ``day``.
 
     ``sleeps`` holds the night that ends on this day (type long_sleep, usually starting
-    the evening before) and any naps of this day, in time order.
+    the evening before) and any naps of this day, in time order. ``phone_syncs`` are the
+    moments the phone app hands the ring's data to Oura, from the morning after the night
+    until the next night begins: Oura has a moment's data only after the next of them.
     """
 
     day: date
@@ -166,10 +168,16 @@ class DayPlan:
     tags: tuple[TagPlan, ...]
     rest_mode: RestModePlan | None
     usual_steps: int
+    phone_syncs: tuple[datetime, ...] = ()
 
     @property
     def night(self) -> SleepPlan:
         return next(s for s in self.sleeps if s.type == "long_sleep")
+
+    @property
+    def morning_sync(self) -> datetime:
+        """When last night's documents appear at Oura."""
+        return self.phone_syncs[0]
 
 
 _WORKOUTS = (
@@ -230,7 +238,11 @@ def _sleep(
     )
 
 
-def _night(seed: int, user: int, day: date, tz: tzinfo, profile: Profile) -> SleepPlan:
+def _night(
+    seed: int, user: int, day: date, tz: tzinfo, profile: Profile, wake: int | None = None
+) -> SleepPlan:
+    """The night ending on ``day``; with ``wake`` (seconds after midnight) it ends around
+    that time instead of following the usual bedtime."""
     rng = rng_for(seed, user, day.isoformat(), "night")
     offset = clamp(profile.bedtime_offset + rng.gauss(0, 35 * MINUTE), -60 * MINUTE, 270 * MINUTE)
     start = at_local(day - timedelta(days=1), 22 * HOUR + offset, tz)
@@ -238,7 +250,30 @@ def _night(seed: int, user: int, day: date, tz: tzinfo, profile: Profile) -> Sle
     time_in_bed = clamp(
         rng.gauss(profile.sleep_need + 35 * MINUTE, 50 * MINUTE), 270 * MINUTE, 630 * MINUTE
     )
+    if wake is not None:
+        waking = rng_for(seed, user, day.isoformat(), "wake").gauss(0, 25 * MINUTE)
+        end = at_local(day, clamp(wake + waking, 3 * HOUR, 13 * HOUR), tz)
+        start = later(end, -round_to(time_in_bed, 30))
     return _sleep(rng, "long_sleep", start, int(time_in_bed), profile)
+
+
+def _phone_syncs(
+    seed: int, user: int, day: date, night: SleepPlan, next_night: SleepPlan
+) -> tuple[datetime, ...]:
+    """The morning sync (most people open the app within minutes of waking, some only hours
+    later), then background syncs every 15-60 minutes until the next night."""
+    rng = rng_for(seed, user, day.isoformat(), "phone_syncs")
+    if rng.random() < 0.88:
+        delay = clamp(rng.expovariate(1 / (10 * MINUTE)), MINUTE, 50 * MINUTE)
+    else:
+        delay = rng.uniform(50, 150) * MINUTE
+    moment = later(night.end, delay).replace(microsecond=0)
+    syncs = [moment]
+    while True:
+        moment = later(moment, rng.randint(15 * 60, 60 * 60))
+        if moment >= next_night.start:
+            return tuple(syncs)
+        syncs.append(moment)
 
 
 def _naps(seed: int, user: int, day: date, tz: tzinfo, profile: Profile) -> list[SleepPlan]:
@@ -324,9 +359,12 @@ def _rest_mode(seed: int, user: int, day: date, tz: tzinfo) -> RestModePlan | No
     return RestModePlan(start, end, tags)
 
 
-def day_plan(seed: int, user: int, day: date, tz: tzinfo) -> DayPlan:
+def day_plan(seed: int, user: int, day: date, tz: tzinfo, wake: int | None = None) -> DayPlan:
+    """``wake``: the user's usual wake-up, seconds after midnight (None: from their bedtime)."""
     profile = profile_for(seed, user)
-    sleeps = [_night(seed, user, day, tz, profile), *_naps(seed, user, day, tz, profile)]
+    night = _night(seed, user, day, tz, profile, wake)
+    next_night = _night(seed, user, day + timedelta(days=1), tz, profile, wake)
+    sleeps = [night, *_naps(seed, user, day, tz, profile)]
     rng = rng_for(seed, user, day.isoformat(), "steps")
     return DayPlan(
         day=day,
@@ -338,4 +376,11 @@ def day_plan(seed: int, user: int, day: date, tz: tzinfo) -> DayPlan:
         tags=tuple(_tags(seed, user, day, tz)),
         rest_mode=_rest_mode(seed, user, day, tz),
         usual_steps=int(clamp(rng.gauss(profile.usual_steps, 2500), 1500, 25000)),
+        phone_syncs=_phone_syncs(seed, user, day, night, next_night),
     )
+
+
+def horizon(plans: tuple[DayPlan, ...], now: datetime) -> datetime | None:
+    """The last phone sync at or before ``now`` among ``plans`` (None: none yet)."""
+    synced = [s for plan in plans for s in plan.phone_syncs if s <= now]
+    return max(synced) if synced else None

@@ -25,9 +25,9 @@ def _row_times(start: float, end: float, step: int) -> range:
 
 
 def _data_window(ctx: DataContext, start: datetime, end: datetime) -> tuple[float, float]:
-    """The part of [start, end] where the user has data: from the first day until now."""
+    """The part of [start, end] where Oura has data: from the first day to the last sync."""
     earliest = at_local(ctx.first_day, 0, ctx.tz).timestamp()
-    return max(start.timestamp(), earliest), min(end.timestamp(), ctx.now.timestamp())
+    return max(start.timestamp(), earliest), min(end.timestamp(), ctx.synced_until.timestamp())
 
 
 def heart_rate_rows(ctx: DataContext, start: datetime, end: datetime) -> list[dict[str, Any]]:
