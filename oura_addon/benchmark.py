@@ -1,5 +1,9 @@
 """``python -m oura_addon.benchmark``: performance figures, printed, never asserted.
 
+``python -m oura_addon.benchmark freshness`` replays a simulated fortnight instead and
+prints how soon each group of data reaches Home Assistant, and at how many requests, beside
+fixed 10- and 5-minute polls (see ``oura_addon.freshness``).
+
 Everything runs on loopback: the Oura simulator in-process, a stub Home Assistant that counts
 what it receives, and the real panel on waitress. Figures: what one sync costs (requests and
 time, steady state and first-sync backfill), the catalogue's cost, what a publish sends when
@@ -23,7 +27,7 @@ from zoneinfo import ZoneInfo
 import requests
 import waitress
 
-from . import catalogue
+from . import catalogue, freshness
 from .accounts import AccountStore
 from .app import build_addon
 from .logs import SecretRedactor
@@ -105,7 +109,29 @@ class _StaticTokens:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m oura_addon.benchmark", description=__doc__)
     parser.add_argument("--repeat", type=int, default=20, help="samples per figure")
+    commands = parser.add_subparsers(dest="command")
+    fresh = commands.add_parser(
+        "freshness", help="replay a simulated fortnight: delay to Home Assistant, requests/day"
+    )
+    fresh.add_argument("--days", type=int, default=14, help="simulated days (at most 30)")
+    fresh.add_argument("--users", type=int, default=3, help="simulated Oura users")
+    fresh.add_argument("--poll-interval", type=int, default=10, metavar="MINUTES")
+    fresh.add_argument("--wake-times", default="", metavar="HH:MM[,HH:MM...]")
+    fresh.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
+    if args.command == "freshness":
+        if not 1 <= args.days <= 30:
+            parser.error("--days must be 1 to 30")
+        started = time.perf_counter()
+        freshness.report(
+            days=args.days,
+            users=args.users,
+            poll_interval_minutes=args.poll_interval,
+            wake_times=[t.strip() for t in args.wake_times.split(",") if t.strip()],
+            seed=args.seed,
+        )
+        print(f"replayed in {time.perf_counter() - started:.1f} s")
+        return
     # Figures only: the stub's missing websocket would otherwise warn on every sync.
     logging.getLogger("oura_addon").setLevel(logging.ERROR)
 

@@ -11,7 +11,7 @@ group with its own rhythm:
   has arrived. Once in, the night is asked again only every few hours (naps, late edits).
 - ``daytime``: at the poll interval while the wearer is awake, hourly while asleep (before
   the morning's arrival window when last night's data is not in yet).
-- ``slow``: a few times a day.
+- ``slow``: a few times a day, one of them right after the night's arrival.
 
 The arrival window is learned from when the night's data arrived on recent days; before
 there are enough days it is a wide default. A 429 backs every endpoint off; "Sync now"
@@ -244,7 +244,12 @@ def endpoint_due(
         if group is Group.NIGHT:
             due = _night_due(name, last, state, names, now, policy, window)
         elif group is Group.SLOW:
-            due = Due(last + policy.slow_interval, "slow")
+            morning = state.morning_arrived_at if state.morning_day == now.date() else None
+            if morning is not None and last < morning:
+                # Cardiovascular age is computed with the night: one look right after it.
+                due = Due(morning, "night_follows")
+            else:
+                due = Due(last + policy.slow_interval, "slow")
         elif _awaiting_night(state, names, now.date()) and _minute_of_day(now) < window.start:
             due = Due(last + policy.asleep(), "asleep")
         else:

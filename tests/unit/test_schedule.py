@@ -107,10 +107,13 @@ def test_daytime_data_at_the_poll_interval_while_awake_and_hourly_while_asleep()
     assert minutes_after(due("heartrate", asleep, at(3, 0), long).at, at(3, 0)) == 120
 
 
-def test_slow_data_a_few_times_a_day():
-    state = fetched_all(at(9, 0))
+def test_slow_data_a_few_times_a_day_and_once_right_after_the_night():
+    state = fetched_all(at(9, 0), daily_sleep=True)
     for name in ("ring_configuration", "vO2_max", "daily_cardiovascular_age"):
         assert minutes_after(due(name, state, at(9, 0)).at, at(9, 0)) == 360
+    waiting = fetched_all(at(6, 0))
+    arrived = schedule.observe(waiting, {"daily_sleep": True}, NAMES, at(7, 12))
+    assert due("daily_cardiovascular_age", arrived, at(7, 12)).at == at(7, 12).timestamp()
 
 
 def test_poll_interval_is_the_longest_wait_for_frequently_changing_data():
