@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class FetchPlan:
+    """When one group of an account's data is next fetched, and why (see ``schedule``)."""
+
+    group: str  # night, daytime, slow
+    label: str
+    next_fetch: datetime
+    reason: str  # a code: waiting_for_night, night_arrived, awake, asleep, slow, ...
+    message: str  # the same in words, with the time
+
+
+@dataclass(frozen=True)
 class AccountSnapshot:
     """Everything the panel shows about one account's syncing, without any secret."""
 
@@ -34,6 +45,7 @@ class AccountSnapshot:
     last_error: str | None = None  # plain words with the action to take
     endpoint_errors: Mapping[str, str] = field(default_factory=dict)
     states: tuple[EntityState, ...] = ()  # what is (to be) published in Home Assistant
+    schedule: tuple[FetchPlan, ...] = ()  # per data group, in schedule.Group order
     # catalogue.TRENDS sensor key -> (day, value) oldest first, up to 30 days.
     history: Mapping[str, tuple[tuple[date, float | None], ...]] = field(default_factory=dict)
 

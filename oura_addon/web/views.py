@@ -117,6 +117,16 @@ class AccountView:
             "syncing": snap.syncing,
             "last_error": snap.last_error,
             "endpoint_errors": dict(snap.endpoint_errors),
+            "schedule": [
+                {
+                    "group": plan.group,
+                    "label": plan.label,
+                    "next_fetch": iso(plan.next_fetch),
+                    "reason": plan.reason,
+                    "message": plan.message,
+                }
+                for plan in snap.schedule
+            ],
             "entities": [row.to_json() for row in self.entities],
         }
 

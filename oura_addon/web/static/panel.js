@@ -261,6 +261,9 @@
       setField(card, "email", account.email || "unknown");
       setField(card, "last_sync", formatTime(account.last_sync, "never"));
       setField(card, "next_sync", formatTime(account.next_sync, "not scheduled"));
+      (account.schedule || []).forEach(function (plan) {
+        setField(card, "schedule-" + plan.group, plan.message);
+      });
       setField(card, "auth_error", account.auth_error);
       setField(card, "last_error", account.last_error);
       setField(card, "syncing", account.syncing ? "Syncing now…" : "");
