@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,18 @@ from .storage import CorruptFileError, backup_path, delete_with_backup, read_jso
 
 log = logging.getLogger(__name__)
 
-CONNECTED = "connected"
-NEEDS_RECONNECT = "needs_reconnect"
-NOT_CONNECTED = "not_connected"
+
+class Connection(StrEnum):
+    """An account's link to Oura, as stored in its document's ``status``."""
+
+    CONNECTED = "connected"
+    NEEDS_RECONNECT = "needs_reconnect"
+    NOT_CONNECTED = "not_connected"
+
+
+CONNECTED = Connection.CONNECTED
+NEEDS_RECONNECT = Connection.NEEDS_RECONNECT
+NOT_CONNECTED = Connection.NOT_CONNECTED
 
 FIRST_PREFIX = "oura"
 ACCOUNTS_DIR_MODE = 0o700
@@ -75,7 +85,7 @@ class Account:
     entity_prefix: str
     created_at: datetime | None
     email: str | None
-    connection: str  # CONNECTED, NEEDS_RECONNECT or NOT_CONNECTED
+    connection: Connection
     auth_error: str | None
     has_tokens: bool
     scopes: tuple[str, ...]
@@ -113,7 +123,7 @@ def _parse_document(name: str, raw: Any) -> dict[str, Any]:
     }
 
 
-def _connection(document: Mapping[str, Any]) -> str:
+def _connection(document: Mapping[str, Any]) -> Connection:
     if document.get("status") == NEEDS_RECONNECT:
         return NEEDS_RECONNECT
     return CONNECTED if document.get("tokens") else NOT_CONNECTED

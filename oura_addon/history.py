@@ -20,18 +20,6 @@ _LOGGER = logging.getLogger(__name__)
 TREND_DAYS = 30
 
 
-def trend_series(
-    stored: Mapping[str, Mapping[str, float]], metric: str, today: date, days: int = TREND_DAYS
-) -> tuple[tuple[date, float | None], ...]:
-    """The last ``days`` days ending ``today``, oldest first, None where Oura had nothing."""
-    values = stored.get(metric, {})
-    start = today - timedelta(days=days - 1)
-    return tuple(
-        (day, values.get(day.isoformat()))
-        for day in (start + timedelta(days=i) for i in range(days))
-    )
-
-
 class HistoryStore:
     def __init__(self, data_dir: Path) -> None:
         self._dir = data_dir / "history"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from .states import EntityState
@@ -20,6 +21,13 @@ if TYPE_CHECKING:
     from .oura.client import OuraClient
     from .oura.oauth import OAuthClient
     from .settings import Settings
+
+
+class HomeAssistantState(StrEnum):
+    CONNECTED = "connected"
+    WAITING = "waiting"  # nothing sent yet
+    UNREACHABLE = "unreachable"
+    NOT_CONFIGURED = "not_configured"  # no token: demo mode, or no homeassistant_api
 
 
 @dataclass(frozen=True)
@@ -46,15 +54,18 @@ class AccountSnapshot:
     endpoint_errors: Mapping[str, str] = field(default_factory=dict)
     states: tuple[EntityState, ...] = ()  # what is (to be) published in Home Assistant
     schedule: tuple[FetchPlan, ...] = ()  # per data group, in schedule.Group order
-    # catalogue.TRENDS sensor key -> (day, value) oldest first, up to 30 days.
-    history: Mapping[str, tuple[tuple[date, float | None], ...]] = field(default_factory=dict)
+    # The stored trend values (catalogue.TRENDS sensor key -> ISO day -> value) and the
+    # account's local day: the panel draws the last 30 days up to it.
+    trend_days: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    today: date | None = None
 
 
 @dataclass(frozen=True)
 class AddonSnapshot:
-    home_assistant: str  # "connected", "unreachable: <why>", "not configured (demo)"
+    home_assistant: HomeAssistantState
     home_assistant_url: str
     last_publish: datetime | None = None
+    error: str | None = None  # why it is unreachable, as the publisher said it
 
 
 class SyncControl(Protocol):

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..catalogue import HEADLINES, TRENDS
-from ..services import AccountSnapshot, AddonSnapshot, Services
+from ..history import TREND_DAYS
+from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from ..states import EntityState
 from .oauth_state import PendingAuthorizations
 
@@ -101,7 +102,7 @@ class AccountView:
 
     @property
     def trends(self) -> list[Trend]:
-        return trends(self.snapshot.history)
+        return trends(self.snapshot.trend_days, self.snapshot.today)
 
     def to_json(self) -> dict[str, Any]:
         snap = self.snapshot
@@ -133,7 +134,7 @@ class AccountView:
 
 @dataclass(frozen=True)
 class HomeAssistantView:
-    state: str  # connected, waiting, unreachable, demo, not_configured or unknown
+    state: str  # connected, waiting, unreachable, demo or not_configured
     message: str
     url: str
     last_publish: datetime | None
@@ -201,11 +202,23 @@ def display_value(state: str, unit: str) -> tuple[str, str]:
     return state, unit
 
 
-def trends(history: Mapping[str, Sequence[tuple[date, float | None]]]) -> list[Trend]:
+def trend_series(
+    values: Mapping[str, float], today: date, days: int = TREND_DAYS
+) -> tuple[tuple[date, float | None], ...]:
+    """The last ``days`` days ending ``today``, oldest first, None where Oura had nothing."""
+    start = today - timedelta(days=days - 1)
+    return tuple(
+        (day, values.get(day.isoformat()))
+        for day in (start + timedelta(days=i) for i in range(days))
+    )
+
+
+def trends(trend_days: Mapping[str, Mapping[str, float]], today: date | None) -> list[Trend]:
+    """One chart per trend sensor; no points before the account's first sync."""
     result = []
     for sensor, place in TRENDS:
         label, unit = place.label, sensor.unit or ""
-        points = tuple(history.get(sensor.key, ()))
+        points = trend_series(trend_days.get(sensor.key, {}), today) if today else ()
         result.append(Trend(label, unit, points, _chart(points, label, unit)))
     return result
 
@@ -221,43 +234,30 @@ def _chart(points: tuple[tuple[date, float | None], ...], label: str, unit: str)
 
 
 def home_assistant_view(snapshot: AddonSnapshot, demo: bool) -> HomeAssistantView:
-    status = snapshot.home_assistant or ""
     url = snapshot.home_assistant_url
-    if status.startswith("connected"):
-        return HomeAssistantView(
-            "connected", "Home Assistant: connected.", url, snapshot.last_publish
-        )
-    if status.startswith("unreachable"):
-        why = status.partition(":")[2].strip().rstrip(".") or "no answer"
-        # The publisher's own sentence already names the address and what will be re-sent.
-        message = (
-            f"{why}."
-            if url in why
-            else f"Home Assistant is unreachable at {url}: {why}. States are kept and sent "
-            "when it answers again."
-        )
-        return HomeAssistantView(
-            "unreachable",
-            message,
-            url,
-            snapshot.last_publish,
-        )
-    if status.startswith("waiting"):
-        return HomeAssistantView(
-            "waiting",
-            f"Home Assistant: waiting for the first sync to send states to {url}.",
-            url,
-            snapshot.last_publish,
-        )
-    if status.startswith("not configured"):
-        message = (
-            f"Demo mode: no Home Assistant configured; states would be sent to {url}."
-            if demo
-            else "Home Assistant is not configured: states are not sent anywhere. "
-            "Restart the add-on; if this stays, reinstall it so it gets API access."
-        )
-        return HomeAssistantView("demo" if demo else "not_configured", message, url, None)
-    return HomeAssistantView("unknown", f"Home Assistant: {status}.", url, snapshot.last_publish)
+    match snapshot.home_assistant:
+        case HomeAssistantState.CONNECTED:
+            message = "Home Assistant: connected."
+        case HomeAssistantState.UNREACHABLE:
+            why = (snapshot.error or "").strip().rstrip(".") or "no answer"
+            # The publisher's own sentence already names the address and what will be re-sent.
+            message = (
+                f"{why}."
+                if url in why
+                else f"Home Assistant is unreachable at {url}: {why}. States are kept and "
+                "sent when it answers again."
+            )
+        case HomeAssistantState.WAITING:
+            message = f"Home Assistant: waiting for the first sync to send states to {url}."
+        case HomeAssistantState.NOT_CONFIGURED:
+            message = (
+                f"Demo mode: no Home Assistant configured; states would be sent to {url}."
+                if demo
+                else "Home Assistant is not configured: states are not sent anywhere. "
+                "Restart the add-on; if this stays, reinstall it so it gets API access."
+            )
+            return HomeAssistantView("demo" if demo else "not_configured", message, url, None)
+    return HomeAssistantView(str(snapshot.home_assistant), message, url, snapshot.last_publish)
 
 
 def collect_accounts(services: Services, pending: PendingAuthorizations) -> list[AccountView]:
@@ -293,7 +293,11 @@ def collect_home_assistant(services: Services) -> HomeAssistantView:
         snapshot = services.sync.addon_snapshot()
     except Exception:
         LOG.exception("Cannot read the add-on status")
-        snapshot = AddonSnapshot("unreachable: status unavailable", services.settings.ha_api_url)
+        snapshot = AddonSnapshot(
+            HomeAssistantState.UNREACHABLE,
+            services.settings.ha_api_url,
+            error="status unavailable",
+        )
     return home_assistant_view(snapshot, services.settings.demo)
 
 

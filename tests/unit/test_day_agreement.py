@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from oura_addon import catalogue
-from oura_addon.history import trend_series
 from oura_addon.homeassistant.statistics import queue_new_days
 from oura_addon.oura.models import DailyActivity, DailyReadiness, DailySleep, Sleep
 from oura_addon.states import UNKNOWN
+from oura_addon.web.views import trend_series
 
 FIRST_DAY = date(2026, 3, 1)
 DAYS = 12
@@ -94,7 +94,7 @@ def _daily(records: dict[str, list]) -> dict[str, dict[str, float]]:
 def _trend_points(records: dict[str, list]) -> dict[str, dict[str, float]]:
     daily = _daily(records)
     return {
-        s.key: {d.isoformat(): v for d, v in trend_series(daily, s.key, LAST_DAY) if v is not None}
+        s.key: {d.isoformat(): v for d, v in trend_series(daily[s.key], LAST_DAY) if v is not None}
         for s, _ in catalogue.TRENDS
     }
 

@@ -146,7 +146,8 @@ def test_a_sync_publishes_catalogue_states_and_the_connected_sensor(world):
     assert publisher.published["sensor.oura_readiness_score"].state == "unknown"
     snapshot = scheduler.account_snapshot("me")
     assert snapshot.last_error is None and snapshot.last_sync is not None
-    assert snapshot.history["sleep_score"][-1] == (TODAY, 81.0)
+    assert snapshot.today == TODAY
+    assert snapshot.trend_days["sleep_score"][TODAY.isoformat()] == 81.0
 
 
 def test_first_sync_backfills_trend_endpoints_then_only_asks_around_today(world):
@@ -393,8 +394,8 @@ def test_two_long_sleeps_on_one_day_give_the_sensor_and_the_trend_the_same_night
         }
     )
     scheduler.sync_account("me")
-    history = scheduler.account_snapshot("me").history
+    trends = scheduler.account_snapshot("me").trend_days
     assert publisher.published["sensor.oura_average_hrv"].state == "40"
-    assert history["average_hrv"][-1] == (TODAY, 40.0)
+    assert trends["average_hrv"][TODAY.isoformat()] == 40.0
     assert publisher.published["sensor.oura_sleep_score"].state == "80"
-    assert history["sleep_score"][-1] == (TODAY, 80.0)
+    assert trends["sleep_score"][TODAY.isoformat()] == 80.0

@@ -15,7 +15,7 @@ from typing import Any
 from oura_addon.logs import SecretRedactor
 from oura_addon.oura.errors import OAuthError, OuraApiError
 from oura_addon.oura.tokens import AppCredentials, TokenSet
-from oura_addon.services import AccountSnapshot, AddonSnapshot, Services
+from oura_addon.services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from oura_addon.settings import Settings
 from oura_addon.states import EntityState, entity_prefix
 
@@ -194,17 +194,24 @@ def sample_states(prefix: str) -> tuple[EntityState, ...]:
     )
 
 
-def sample_history(days: int = 30) -> dict[str, tuple[tuple[date, float | None], ...]]:
-    start = date(2025, 1, 1)
-    series = tuple(
-        (start + timedelta(days=i), None if i % 7 == 3 else float(70 + i % 10)) for i in range(days)
-    )
-    return {"sleep_score": series, "readiness_score": series, "average_hrv": series}
+SAMPLE_TODAY = date(2025, 1, 30)
+
+
+def sample_trend_days(days: int = 30) -> dict[str, dict[str, float]]:
+    """Stored trend values of the 30 days up to SAMPLE_TODAY, one day in seven missing."""
+    start = SAMPLE_TODAY - timedelta(days=days - 1)
+    values = {
+        (start + timedelta(days=i)).isoformat(): float(70 + i % 10)
+        for i in range(days)
+        if i % 7 != 3
+    }
+    return {"sleep_score": values, "readiness_score": values, "average_hrv": values}
 
 
 @dataclass
 class FakeSync:
-    home_assistant: str = "connected"
+    home_assistant: HomeAssistantState = HomeAssistantState.CONNECTED
+    home_assistant_error: str | None = None
     home_assistant_url: str = "http://supervisor/core/api"
     snapshots: dict[str, AccountSnapshot] = field(default_factory=dict)
     calls: list[tuple[str, Any]] = field(default_factory=list)
@@ -217,7 +224,10 @@ class FakeSync:
 
     def addon_snapshot(self) -> AddonSnapshot:
         return AddonSnapshot(
-            self.home_assistant, self.home_assistant_url, datetime(2025, 1, 30, 7, 0, tzinfo=UTC)
+            self.home_assistant,
+            self.home_assistant_url,
+            datetime(2025, 1, 30, 7, 0, tzinfo=UTC),
+            error=self.home_assistant_error,
         )
 
     def account_connected(self, account: str) -> None:
@@ -301,7 +311,8 @@ def connect(
         last_error=last_error,
         endpoint_errors=endpoint_errors or {},
         states=sample_states(account.entity_prefix) if with_data else (),
-        history=sample_history() if with_data else {},
+        trend_days=sample_trend_days() if with_data else {},
+        today=SAMPLE_TODAY,
     )
     return services.accounts.accounts[name]
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from oura_addon.services import HomeAssistantState
 from oura_addon.web import views
 
 from .conftest import INGRESS, Panel
@@ -132,7 +133,7 @@ def test_the_dashboard_draws_a_chart_for_every_trend_with_data(
 ) -> None:
     connect(services, "oura")
     html = page(panel)
-    # sample_history fills sleep, readiness and HRV; the other two trends have no data yet.
+    # sample_trend_days fills sleep, readiness and HRV; the other two trends have no data yet.
     charts = re.findall(r'<svg[^>]*role="img"', html)
     assert len(charts) == 3
     assert html.count('class="point') >= 3 * 25
@@ -224,7 +225,8 @@ def test_the_last_error_and_endpoint_errors_are_shown_in_plain_words(
 
 
 def test_home_assistant_unreachable_is_explained(panel: Panel, services: FakeServices) -> None:
-    services.sync.home_assistant = "unreachable: connection refused"
+    services.sync.home_assistant = HomeAssistantState.UNREACHABLE
+    services.sync.home_assistant_error = "connection refused"
     html = page(panel)
     assert "Home Assistant is unreachable at http://supervisor/core/api: connection refused" in html
     status = panel.get("/api/status").get_json()["home_assistant"]
@@ -235,7 +237,7 @@ def test_demo_mode_without_home_assistant_says_where_states_would_go(
     panel_for: PanelFactory,
 ) -> None:
     services, panel = panel_for(demo=True)
-    services.sync.home_assistant = "not configured"
+    services.sync.home_assistant = HomeAssistantState.NOT_CONFIGURED
     services.sync.home_assistant_url = "http://127.0.0.1:8123/api"
     assert (
         "Demo mode: no Home Assistant configured; states would be sent to "

@@ -1,0 +1,178 @@
+"""One account's sync: ask Oura, build the states and day values, say what happened.
+
+``AccountSync.run`` talks to Oura and reads the stores, but changes nothing: it returns a
+``SyncOutcome`` that the loop applies (record, publish, notify, import).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from .. import catalogue
+from ..accounts import Account, AccountStore, AuthLost, Connection
+from ..errors import user_message
+from ..history import HistoryStore
+from ..oura.client import (
+    ApiUnavailable,
+    OuraApiError,
+    OuraClient,
+    RateLimited,
+    Unauthorized,
+)
+from ..oura.endpoints import ENDPOINTS, Endpoint
+from ..states import EntityState
+
+_LOGGER = logging.getLogger(__name__)
+
+# Endpoints whose history feeds the dashboard's trends: backfilled on an account's first sync.
+BACKFILL_ENDPOINTS = frozenset({"daily_sleep", "daily_readiness", "daily_activity", "sleep"})
+# Errors after which a backfill is asked again: the past days were not refused, only not had.
+TRANSIENT_ERRORS = (ApiUnavailable, RateLimited)
+# Days of margin around "today": Oura's windows differ per endpoint (see shared README).
+WINDOW_MARGIN_DAYS = 2
+
+
+@dataclass(frozen=True)
+class NeedsReconnect:
+    """The account's authorization is gone: only the user reconnecting helps."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Nothing could be had this time (Oura down, rate limited); the next sync tries again."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class Synced:
+    states: dict[str, EntityState]
+    synced_at: datetime
+    endpoint_errors: dict[str, str]
+    daily: dict[str, dict[str, float]]  # catalogue.daily_values of this sync's records
+    # False when a first sync's backfill was cut short: no trend file, so the next sync
+    # asks for the past days again.
+    keep_trends: bool = True
+    today: date = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "today", self.synced_at.date())
+
+
+SyncOutcome = NeedsReconnect | Failed | Synced
+
+
+class AccountSync:
+    def __init__(
+        self,
+        *,
+        accounts: AccountStore,
+        oura_client: Callable[[str], OuraClient],
+        history: HistoryStore,
+        history_days: int,
+    ) -> None:
+        self._accounts = accounts
+        self._oura_client = oura_client
+        self._history = history
+        self._history_days = history_days
+
+    def run(
+        self, account: Account, previous: Mapping[str, EntityState], now: datetime
+    ) -> SyncOutcome:
+        """One request per granted endpoint (plus pages), then the states.
+
+        ``previous`` holds the states last published for the account: an endpoint that fails
+        this time keeps them instead of turning unknown.
+        """
+        name, prefix = account.name, account.entity_prefix
+        if account.connection != Connection.CONNECTED:
+            return NeedsReconnect(account.auth_error or "This account is not connected.")
+        tz = now.tzinfo
+        assert tz is not None  # the loop passes Home Assistant's local time
+        today = now.date()
+        client = self._oura_client(name)
+        tokens = self._accounts.tokens(name)
+        granted = tokens.grants if tokens is not None else None
+        backfilling = not self._history.has_history(name)
+        try:
+            records, errors = self._fetch(client, today, tz, granted, backfilling)
+        except (AuthLost, Unauthorized) as err:
+            return NeedsReconnect(user_message(err))
+        except OuraApiError as err:
+            return Failed(user_message(err))
+        states = catalogue.build_states(
+            prefix,
+            records,
+            today=today,
+            tz=tz,
+            now=now,
+            account_label=account_label(name, prefix),
+            previous=previous,
+            failed=set(errors),
+        )
+        connected = connected_sensor(account, True, reason=None)
+        states[connected.entity_id] = connected
+        cut_short = backfilling and any(
+            isinstance(errors.get(e), TRANSIENT_ERRORS) for e in BACKFILL_ENDPOINTS
+        )
+        if cut_short:
+            _LOGGER.info("Account %s: the past days are asked again at the next sync", name)
+        return Synced(
+            states=states,
+            synced_at=now,
+            endpoint_errors={n: user_message(e) for n, e in errors.items()},
+            daily=catalogue.daily_values(records, today=today, tz=tz),
+            keep_trends=not cut_short,
+        )
+
+    def _fetch(
+        self,
+        client: OuraClient,
+        today: date,
+        tz: tzinfo,
+        granted: Callable[[str], bool] | None,
+        backfilling: bool,
+    ) -> tuple[dict[str, Sequence[Any]], dict[str, OuraApiError]]:
+        """The trend endpoints reach back ``history_days`` on an account's first sync, the
+        rest only around today."""
+        start = today - timedelta(days=WINDOW_MARGIN_DAYS)
+        end = today + timedelta(days=1)
+        endpoints = [e for e in ENDPOINTS if e.name != "personal_info"]
+        groups: list[tuple[list[Endpoint], date]]
+        if not backfilling:
+            groups = [(endpoints, start)]
+        else:
+            backfill_start = min(start, today - timedelta(days=self._history_days))
+            groups = [
+                ([e for e in endpoints if e.name in BACKFILL_ENDPOINTS], backfill_start),
+                ([e for e in endpoints if e.name not in BACKFILL_ENDPOINTS], start),
+            ]
+        records: dict[str, Sequence[Any]] = {}
+        errors: dict[str, OuraApiError] = {}
+        for group, group_start in groups:
+            result = client.sync(group, group_start, end, granted=granted, tz=tz)
+            records.update(result.records)
+            errors.update(result.errors)
+        return records, errors
+
+
+def connected_sensor(account: Account, connected: bool, *, reason: str | None) -> EntityState:
+    prefix = account.entity_prefix
+    return catalogue.connected_state(
+        prefix,
+        connected,
+        reason=reason,
+        email=account.email,
+        account_label=account_label(account.name, prefix),
+    )
+
+
+def account_label(name: str, prefix: str) -> str | None:
+    """Friendly names carry the account's name for every account but the first."""
+    return None if prefix == "oura" else name.replace("_", " ").title()

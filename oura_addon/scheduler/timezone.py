@@ -1,0 +1,55 @@
+"""Home Assistant's time zone: it decides which local day "today" is for every sensor."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..homeassistant import HomeAssistantClient, HomeAssistantError
+
+_LOGGER = logging.getLogger(__name__)
+
+CACHE_SECONDS = 3600
+
+
+class HomeTimezone:
+    """Home Assistant's zone from its /config, asked at most once an hour; the system's
+    zone until Home Assistant has answered once."""
+
+    def __init__(self, ha: HomeAssistantClient | None, clock: Callable[[], float]) -> None:
+        self._ha = ha
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cached: tuple[float, tzinfo] | None = None
+
+    def get(self) -> tzinfo:
+        now = self._clock()
+        with self._lock:
+            if self._cached and now - self._cached[0] < CACHE_SECONDS:
+                return self._cached[1]
+        zone = self._ask()
+        with self._lock:
+            if zone is None:
+                if self._cached:
+                    return self._cached[1]
+                zone = datetime.now(UTC).astimezone().tzinfo or UTC
+            self._cached = (now, zone)
+            return zone
+
+    def last_known(self) -> tzinfo:
+        """The zone last used, without asking anyone (UTC before the first sync)."""
+        with self._lock:
+            return self._cached[1] if self._cached else UTC
+
+    def _ask(self) -> tzinfo | None:
+        if self._ha is None:
+            return None
+        try:
+            name = self._ha.get_config().get("time_zone")
+            return ZoneInfo(name) if isinstance(name, str) else None
+        except (HomeAssistantError, ZoneInfoNotFoundError, ValueError) as err:
+            _LOGGER.debug("Home Assistant time zone unavailable: %s", err)
+            return None
