@@ -22,6 +22,8 @@ INGRESS_PROXY_ADDRESS = "172.30.32.2"
 POLL_INTERVAL_RANGE = (1, 1440)
 HISTORY_DAYS_RANGE = (1, 730)
 LOG_LEVELS = ("debug", "info", "warning", "error")
+PUBLISH_MODES = ("auto", "mqtt", "core_api")
+MQTT_PORT_RANGE = (1, 65535)
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,21 @@ class Settings:
     poll_interval_minutes: int = 10
     history_days: int = 90
     log_level: str = "info"
+    # MQTT: a broker given here wins over the one the Supervisor offers (services: mqtt).
+    publish_mode: str = "auto"
+    mqtt_host: str | None = None
+    mqtt_port: int | None = None
+    mqtt_username: str | None = None
+    mqtt_password: str | None = field(default=None, repr=False)
     demo: bool = False
     problems: tuple[str, ...] = ()
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line or a page."""
-        return tuple(s for s in (self.client_secret, self.supervisor_token) if s)
+        return tuple(
+            s for s in (self.client_secret, self.supervisor_token, self.mqtt_password) if s
+        )
 
 
 def _url(value: str, name: str, problems: list[str], fallback: str) -> str:
@@ -182,6 +192,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         problems.append(f"Option log_level must be one of {', '.join(LOG_LEVELS)}; using info.")
         log_level = "info"
 
+    publish_mode = _str_option(options, "publish_mode", problems) or "auto"
+    if publish_mode not in PUBLISH_MODES:
+        problems.append(
+            f"Option publish_mode must be one of {', '.join(PUBLISH_MODES)}; using auto."
+        )
+        publish_mode = "auto"
+    mqtt_port = (
+        _int_option(options, "mqtt_port", 1883, MQTT_PORT_RANGE, problems)
+        if options.get("mqtt_port") is not None
+        else None
+    )
+
     return Settings(
         data_dir=data_dir,
         host=env.get("OURA_ADDON_HOST", defaults.host),
@@ -204,6 +226,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             options, "history_days", defaults.history_days, HISTORY_DAYS_RANGE, problems
         ),
         log_level=log_level,
+        publish_mode=publish_mode,
+        mqtt_host=_str_option(options, "mqtt_host", problems),
+        mqtt_port=mqtt_port,
+        mqtt_username=_str_option(options, "mqtt_username", problems),
+        mqtt_password=_str_option(options, "mqtt_password", problems),
         demo=env.get("OURA_ADDON_DEMO", "") in ("1", "true", "yes"),
         problems=tuple(problems),
     )

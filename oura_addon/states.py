@@ -27,3 +27,9 @@ class EntityState:
 def entity_prefix(account_name: str, is_first: bool) -> str:
     """``oura`` for the first account, ``oura_<name>`` for the others."""
     return "oura" if is_first else f"oura_{account_name}"
+
+
+def account_label(name: str, prefix: str) -> str | None:
+    """Friendly names (and MQTT device names) carry the account's name for every account
+    but the first."""
+    return None if prefix == "oura" else name.replace("_", " ").title()

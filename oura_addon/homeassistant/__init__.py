@@ -5,6 +5,9 @@
 - ``publisher``: the ``Publisher`` interface and the change-tracking core-API publisher.
 - ``statistics``: past days imported into long-term statistics over the websocket.
 - ``supervisor``: the Supervisor API (add-on info and the panel's address).
+- ``discovery``: MQTT discovery topics and payloads, one device per Oura account (pure).
+- ``broker``: which MQTT broker to use (options, else the Supervisor's mqtt service).
+- ``mqtt``: the MQTT publisher (retained discovery and states, availability, removals).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from ..oura.client import (
     Unauthorized,
 )
 from ..oura.endpoints import ENDPOINTS, Endpoint
-from ..states import EntityState
+from ..states import EntityState, account_label
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -171,8 +171,3 @@ def connected_sensor(account: Account, connected: bool, *, reason: str | None) -
         email=account.email,
         account_label=account_label(account.name, prefix),
     )
-
-
-def account_label(name: str, prefix: str) -> str | None:
-    """Friendly names carry the account's name for every account but the first."""
-    return None if prefix == "oura" else name.replace("_", " ").title()

@@ -1,0 +1,116 @@
+"""Which MQTT broker to use: the add-on's options, else the one the Supervisor offers.
+
+With ``services: [mqtt:want]`` in config.yaml the Supervisor answers
+``GET {SUPERVISOR_URL}/services/mqtt`` with the broker add-on's host, port and a user made
+for us; it answers 400 when no broker add-on provides the service. Options ``mqtt_host``
+(and port, username, password) name a broker outside Home Assistant and need no Supervisor.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from ..http import RetryPolicy, new_session
+from ..settings import Settings
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_PORT = 1883
+SUPERVISOR_POLICY = RetryPolicy(attempts=2, backoff_base=0.5, backoff_max=1.0, timeout=(3.0, 5.0))
+
+
+@dataclass(frozen=True)
+class Broker:
+    host: str
+    port: int = DEFAULT_PORT
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ssl: bool = False
+    source: str = "options"  # "options" or "supervisor"
+
+    @property
+    def address(self) -> str:
+        """host:port, what the panel shows (never the password)."""
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class BrokerLookup:
+    broker: Broker | None
+    problem: str | None = None  # why none is known, as a sentence
+
+
+def broker_from_options(settings: Settings) -> Broker | None:
+    if not settings.mqtt_host:
+        return None
+    return Broker(
+        host=settings.mqtt_host,
+        port=settings.mqtt_port or DEFAULT_PORT,
+        username=settings.mqtt_username,
+        password=settings.mqtt_password,
+        source="options",
+    )
+
+
+def broker_from_service(body: Any) -> Broker | None:
+    """The broker in the Supervisor's ``/services/mqtt`` answer, or None if it is unusable."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        return None
+    host = data.get("host")
+    port = data.get("port", DEFAULT_PORT)
+    if not isinstance(host, str) or not host or isinstance(port, bool):
+        return None
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        return None
+    username, password = data.get("username"), data.get("password")
+    return Broker(
+        host=host,
+        port=port,
+        username=username if isinstance(username, str) and username else None,
+        password=password if isinstance(password, str) and password else None,
+        ssl=data.get("ssl") is True,
+        source="supervisor",
+    )
+
+
+def resolve_broker(settings: Settings, session: requests.Session | None = None) -> BrokerLookup:
+    """The broker to connect to now; asked again whenever the connection is lost."""
+    configured = broker_from_options(settings)
+    if configured is not None:
+        return BrokerLookup(configured)
+    if not settings.supervisor_token:
+        return BrokerLookup(None, "No MQTT broker is configured (option mqtt_host is empty).")
+    session = session or new_session()
+    url = f"{settings.supervisor_url}/services/mqtt"
+    try:
+        response = SUPERVISOR_POLICY.send(
+            session,
+            "GET",
+            url,
+            headers={"Authorization": f"Bearer {settings.supervisor_token}"},
+            label="Supervisor GET /services/mqtt",
+        )
+    except requests.RequestException as err:
+        return BrokerLookup(None, f"The Supervisor is not reachable ({type(err).__name__}).")
+    if response.status_code == 400:
+        return BrokerLookup(
+            None, "No MQTT broker add-on is installed (the Supervisor offers no mqtt service)."
+        )
+    if not response.ok:
+        return BrokerLookup(
+            None, f"The Supervisor answered {response.status_code} when asked for the broker."
+        )
+    try:
+        broker = broker_from_service(response.json())
+    except ValueError:
+        broker = None
+    if broker is None:
+        return BrokerLookup(None, "The Supervisor's answer about the MQTT broker is unreadable.")
+    return BrokerLookup(broker)
