@@ -13,6 +13,7 @@ nothing changed, and the panel's status latency with several accounts.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import statistics
 import tempfile
@@ -34,6 +35,7 @@ from .logs import SecretRedactor
 from .oura.client import OuraClient
 from .oura.endpoints import ENDPOINTS
 from .oura.tokens import TokenSet
+from .scheduler import Scheduler
 from .settings import Settings
 from .simulator import SimulatorConfig, SimulatorServer, create_simulator
 from .web import create_app
@@ -78,6 +80,15 @@ class _StubHomeAssistant:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _sync_all(scheduler: Scheduler, names: list[str]) -> None:
+    for name in names:
+        scheduler.sync_account(name)
+
+
+def _get(session: requests.Session, url: str) -> None:
+    session.get(url).raise_for_status()
 
 
 def _timed(action: Callable[[], object], repeat: int) -> list[float]:
@@ -198,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
             ("  next cycle, nothing changed (3 accounts)", list(names)),
         ):
             posts, calls = stub.posts, simulator.requests.count("/v2/")
-            _line(label, _timed(lambda a=action: [scheduler.sync_account(n) for n in a], 1))
+            _line(label, _timed(functools.partial(_sync_all, scheduler, action), 1))
             print(
                 f"{'':<48}oura requests={simulator.requests.count('/v2/') - calls}"
                 f" ha posts={stub.posts - posts}"
@@ -216,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
             ("  GET /api/status", "/api/status", args.repeat * 5),
             ("  GET / (dashboard page)", "/", args.repeat),
         ):
-            _line(label, _timed(lambda p=path: session.get(url + p).raise_for_status(), repeat))
+            _line(label, _timed(functools.partial(_get, session, url + path), repeat))
     stub.close()  # the waitress thread is a daemon: it ends with the process
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
 

@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
@@ -66,7 +67,7 @@ class RetryPolicy:
         url: str,
         *,
         label: str = "",
-        **kwargs,
+        **kwargs: Any,
     ) -> requests.Response:
         """Send a request, retrying what is worth retrying.
 

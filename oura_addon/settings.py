@@ -120,7 +120,7 @@ def read_options(path: Path) -> tuple[dict[str, object], list[str]]:
         return {}, [f"Cannot read {path}: {err.strerror}; using defaults."]
     try:
         options = json.loads(text)
-    except ValueError as err:
+    except json.JSONDecodeError as err:
         return {}, [f"{path} is not valid JSON ({err.msg} at line {err.lineno}); using defaults."]
     if not isinstance(options, dict):
         return {}, [f"{path} must hold a JSON object; using defaults."]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from typing import Any
+from typing import Any, overload
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,10 @@ def _start_of(record: Any) -> datetime | None:
     return getattr(record, "start_datetime", None) or getattr(record, "start_time", None)
 
 
+@overload
+def _aware(moment: datetime) -> datetime: ...
+@overload
+def _aware(moment: datetime | None) -> datetime | None: ...
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
@@ -161,7 +165,7 @@ def field(name: str) -> Value:
 
 def rounded(name: str, digits: int) -> Value:
     def value(selection: Selection) -> float | None:
-        number = getattr(selection.record, name, None)
+        number: float | None = getattr(selection.record, name, None)
         if number is None:
             return None
         return round(number) if digits == 0 else round(number, digits)
@@ -195,8 +199,8 @@ def share_of(part: str, whole: str) -> Value:
     """``part`` as a percentage of ``whole`` (e.g. deep sleep of total sleep)."""
 
     def value(selection: Selection) -> float | None:
-        numerator = getattr(selection.record, part, None)
-        denominator = getattr(selection.record, whole, None)
+        numerator: float | None = getattr(selection.record, part, None)
+        denominator: float | None = getattr(selection.record, whole, None)
         if numerator is None or not denominator:
             return None
         return round(100 * numerator / denominator, 1)
@@ -222,8 +226,8 @@ def any_selected(selection: Selection) -> bool:
 
 def minutes_between(start: str, end: str) -> Value:
     def value(selection: Selection) -> float | None:
-        began = getattr(selection.record, start, None)
-        ended = getattr(selection.record, end, None)
+        began: datetime | None = getattr(selection.record, start, None)
+        ended: datetime | None = getattr(selection.record, end, None)
         if began is None or ended is None:
             return None
         return round((_aware(ended) - _aware(began)).total_seconds() / 60, 1)
@@ -249,7 +253,7 @@ def bpm_statistic(kind: str) -> Value:
     """``min``, ``max`` or ``mean`` of the selected heart-rate rows."""
 
     def value(selection: Selection) -> float | None:
-        beats = [row.bpm for row in selection.records if row.bpm is not None]
+        beats: list[float] = [row.bpm for row in selection.records if row.bpm is not None]
         if not beats:
             return None
         if kind == "min":
@@ -316,9 +320,10 @@ def listed(name: str, item: str | Callable[[Any], Any]) -> Attributes:
 
 def tag_name(tag: Any) -> str | None:
     """What the user called a tag: their own name, else Oura's code without its prefix."""
-    if tag.custom_name:
-        return tag.custom_name
-    code = tag.tag_type_code
+    custom: str | None = tag.custom_name
+    if custom:
+        return custom
+    code: str | None = tag.tag_type_code
     return code.removeprefix("tag_generic_").replace("_", " ") if code else None
 
 

@@ -290,7 +290,7 @@ class OuraClient:
 
     @staticmethod
     def _parse_documents(endpoint: Endpoint, documents: list[Any]) -> list[Any]:
-        records = []
+        records: list[Any] = []
         for index, document in enumerate(documents):
             try:
                 records.append(parse_record(endpoint.record, document))

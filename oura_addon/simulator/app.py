@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from ..oura.endpoints import DEFAULT_SCOPES
 from . import control_routes, data_routes, oauth_routes
@@ -224,10 +225,14 @@ class Simulator:
         return self.flask_app.wsgi_app(environ, start_response)
 
 
+class _OuraJson(DefaultJSONProvider):
+    sort_keys = False  # keep Oura's field order
+    compact = True
+
+
 def build_flask_app(simulator: Simulator) -> Flask:
     app = Flask(__name__)
-    app.json.sort_keys = False  # keep Oura's field order
-    app.json.compact = True
+    app.json = _OuraJson(app)
     app.register_blueprint(oauth_routes.blueprint(simulator))
     app.register_blueprint(data_routes.blueprint(simulator))
     app.register_blueprint(control_routes.blueprint(simulator))

@@ -30,10 +30,11 @@ def blueprint(simulator: Simulator) -> Blueprint:
         """Body: one fault object or a list, e.g. ``{"fault": "rate_limit", "count": 2}``."""
         body = request.get_json(silent=True)
         specs = body if isinstance(body, list) else [body]
-        if body is None or not specs:
+        faults = [spec for spec in specs if isinstance(spec, dict)]
+        if not faults or len(faults) != len(specs):
             return _bad_request("expected a JSON fault object or a list of them")
         try:
-            for spec in specs:
+            for spec in faults:
                 simulator.faults.apply(spec)
         except ValueError as problem:
             return _bad_request(str(problem))

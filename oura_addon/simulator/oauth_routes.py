@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..oura.endpoints import SCOPE_LABELS
 from .data import personal_info
@@ -99,7 +100,7 @@ def blueprint(simulator: Simulator) -> Blueprint:
             return None
         return user if user in simulator.user_ids() else None
 
-    def back_to_app(redirect_uri: str, params: dict[str, str | None]) -> Response:
+    def back_to_app(redirect_uri: str, params: dict[str, str | None]) -> WerkzeugResponse:
         # RFC 9207: Oura names its issuer on every callback, for both kinds of app.
         return redirect(with_query(redirect_uri, {**params, "iss": issuer_url()}), 302)
 
@@ -110,7 +111,7 @@ def blueprint(simulator: Simulator) -> Blueprint:
         user: int,
         scopes: list[str],
         code_challenge: str | None,
-    ) -> Response:
+    ) -> WerkzeugResponse:
         if provider is CLASSIC and config.portal == "new":
             scopes = []  # the classic authorize URL drops a new-portal app's scopes
         grant = Grant(user, tuple(scopes), config.client_id)

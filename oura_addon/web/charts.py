@@ -109,7 +109,7 @@ def _clean(series: Sequence[tuple[date, float | None]]) -> list[tuple[date, floa
     cleaned: list[tuple[date, float | None]] = []
     for day, value in sorted(series, key=lambda item: item[0]):
         usable = value is not None and math.isfinite(value)
-        cleaned.append((day, float(value) if usable else None))
+        cleaned.append((day, float(value) if value is not None and usable else None))
     return cleaned
 
 

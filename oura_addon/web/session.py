@@ -71,7 +71,11 @@ def configure_session(app: Flask, secret_key: bytes) -> None:
 
 
 def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="oura-panel-csrf")
+    # create_app always sets the key; an app without one must fail loudly, never sign with None.
+    key = current_app.secret_key
+    if key is None:
+        raise RuntimeError("the panel has no secret key to sign its CSRF tokens")
+    return URLSafeTimedSerializer(key, salt="oura-panel-csrf")
 
 
 def csrf_token() -> str:

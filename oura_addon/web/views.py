@@ -17,12 +17,8 @@ from ..catalogue import HEADLINES, TRENDS
 from ..history import TREND_DAYS
 from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from ..states import EntityState
+from .charts import render_trend_chart
 from .oauth_state import PendingAuthorizations
-
-try:
-    from .charts import render_trend_chart
-except ImportError:  # the chart renderer is optional; the page falls back to a table
-    render_trend_chart = None
 
 if TYPE_CHECKING:
     from ..accounts import Account
@@ -224,7 +220,7 @@ def trends(trend_days: Mapping[str, Mapping[str, float]], today: date | None) ->
 
 
 def _chart(points: tuple[tuple[date, float | None], ...], label: str, unit: str) -> str | None:
-    if render_trend_chart is None or not any(v is not None for _, v in points):
+    if not any(v is not None for _, v in points):
         return None
     try:
         return render_trend_chart(points, title=label, unit=unit)
