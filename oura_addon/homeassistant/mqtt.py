@@ -95,7 +95,9 @@ def probe_broker(broker: Broker, timeout: float = 5.0) -> str | None:
     done = threading.Event()
     outcome: list[str | None] = [f"did not answer within {timeout:.0f} s"]
 
-    def on_connect(client, userdata, flags, reason_code, properties) -> None:
+    def on_connect(
+        client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
+    ) -> None:
         outcome[0] = connection_problem(broker, reason_code) if reason_code.is_failure else None
         done.set()
 
@@ -290,7 +292,9 @@ class MqttPublisher:
             _LOGGER.info("MQTT broker is now %s", found.broker.address)
         self._connect(found)
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
+    ) -> None:
         if reason_code.is_failure:
             assert self._broker is not None
             self._failed(connection_problem(self._broker, reason_code))
@@ -303,7 +307,9 @@ class MqttPublisher:
         self._connected.set()
         self._flush_soon()
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
+    ) -> None:
         self._connected.clear()
         if self._stopping:
             return
@@ -314,7 +320,7 @@ class MqttPublisher:
         )
         _LOGGER.warning("%s", self.last_error)
 
-    def _on_message(self, client, userdata, message) -> None:
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         if message.topic == BIRTH_TOPIC and message.payload == ONLINE.encode():
             _LOGGER.info("Home Assistant started; sending discovery and states again")
             with self._lock:
