@@ -42,6 +42,10 @@ class ScheduleMemory:
         self.policy = Policy(poll_interval=poll_interval_minutes * 60)
         self._lock = threading.Lock()
         self._states: dict[str, ScheduleState] = {}
+        # "Sync now" for these accounts: their next sync asks everything. A flag rather than
+        # forgotten fetch times, so a sync still running when the button was pressed cannot
+        # undo it by recording its own answers.
+        self._forced: set[str] = set()
 
     def _state(self, account: str) -> ScheduleState:
         """Under the lock: the account's state, with its arrivals read on first use."""
@@ -51,9 +55,18 @@ class ScheduleMemory:
             self._states[account] = state
         return state
 
-    def due(self, account: str, names: Sequence[str], now: datetime) -> list[str]:
+    def due(
+        self, account: str, names: Sequence[str], now: datetime, *, follow_up: bool = False
+    ) -> list[str]:
+        """What to ask now. ``follow_up``: a second round within one sync (the rest of a
+        night that just arrived); a "sync now" pressed meanwhile waits for the next sync."""
         with self._lock:
+            if follow_up and account in self._forced:
+                return []
             state = schedule.clear_backoff(self._state(account), now.timestamp())
+            if account in self._forced:
+                self._forced.discard(account)
+                state = schedule.forget_fetches(state)
             self._states[account] = state
             return schedule.due_now(state, names, now, self.policy)
 
@@ -87,13 +100,12 @@ class ScheduleMemory:
     def fetch_everything(self, account: str | None = None) -> None:
         """ "Sync now" (or a reconnect): every endpoint due at once, the 429 wait lifted."""
         with self._lock:
-            for name, state in self._states.items():
-                if account is None or name == account:
-                    self._states[name] = schedule.forget_fetches(state)
+            self._forced |= set(self._states) if account is None else {account}
 
     def forget(self, account: str) -> None:
         with self._lock:
             self._states.pop(account, None)
+            self._forced.discard(account)
         self._arrivals.delete(account)
 
     def plans(self, account: str, names: Sequence[str], now: datetime) -> tuple[FetchPlan, ...]:

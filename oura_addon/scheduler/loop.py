@@ -2,8 +2,10 @@
 
 One loop thread wakes every ``tick_seconds``; it keeps Home Assistant's copy of the states
 present (re-posting after a Home Assistant restart without asking Oura anything) and starts a
-sync for each account that is due. Each account syncs in its own daemon thread, so a slow or
-failing account never delays the others and shutdown never waits on a hung request.
+sync for each account that is due. What a sync asks is the account's schedule
+(``schedule_memory``): only the endpoints whose data can have changed by now. Each account
+syncs in its own daemon thread, so a slow or failing account never delays the others and
+shutdown never waits on a hung request.
 
 ``AccountSync`` (sync.py) says what one sync found; this module applies that outcome:
 records it in the account's runtime, publishes, keeps the trends, raises or dismisses the
@@ -15,15 +17,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 
 from .. import catalogue
 from ..accounts import Account, AccountStore, Connection
+from ..arrivals import ArrivalStore
 from ..history import HistoryStore
 from ..homeassistant import HomeAssistantClient, HomeAssistantError, Publisher, StatisticsImporter
 from ..homeassistant.supervisor import DASHBOARD_PATH
 from ..oura.client import OuraClient
+from ..schedule_memory import ScheduleMemory, scheduled_names
 from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState
 from ..settings import Settings
 from ..states import EntityState
@@ -64,6 +68,9 @@ class Scheduler:
             history_days=settings.history_days,
         )
         self._runtimes = Runtimes()
+        self._schedule = ScheduleMemory(
+            ArrivalStore(settings.data_dir), settings.poll_interval_minutes
+        )
         self._notifier = ReconnectNotifier(ha, panel_url)
         self._timezone = HomeTimezone(ha, clock)
         self._wake = threading.Event()
@@ -125,8 +132,9 @@ class Scheduler:
             _LOGGER.warning("Home Assistant: %s", err.user_message)
 
     def _sync_guarded(self, name: str, runtime: AccountRuntime) -> None:
+        next_due = None
         try:
-            self.sync_account(name)
+            next_due = self.sync_due(name)
         except Exception:
             _LOGGER.exception("Sync of account %s failed unexpectedly", name)
             self._runtimes.update(
@@ -135,17 +143,50 @@ class Scheduler:
             )
         finally:
             interval = self._settings.poll_interval_minutes * 60
-            self._runtimes.finish(runtime, self._clock() + interval)
+            self._runtimes.finish(runtime, next_due or self._clock() + interval)
 
     def sync_account(self, name: str) -> None:
-        """One account's cycle: ask Oura, then apply what the sync found."""
+        """One account's full cycle: every endpoint, whatever the schedule says."""
+        self._schedule.fetch_everything(name)
+        self.sync_due(name)
+
+    def sync_due(self, name: str) -> float | None:
+        """Ask Oura what the account's schedule says is due, apply what the sync found, and
+        say when the account is next due (None: when nothing can be asked, e.g. it needs
+        reconnecting). A morning score that just arrived makes the rest of the night due at
+        once: a second round in the same sync."""
         account = self._accounts.get(name)
         if account is None or account.connection == Connection.NOT_CONNECTED:
-            return  # removed, or added but never authorized: nothing to publish or warn about
+            return None  # removed, or added but never authorized: nothing to publish or warn
         runtime = self._runtimes.current(name)
         now = datetime.fromtimestamp(self._clock(), self._timezone.get())
-        outcome = self._sync.run(account, self._previous_states(account), now)
-        self._apply(account, runtime, outcome)
+        names = self._scheduled_names(name)
+        for follow_up in (False, True):
+            due = self._schedule.due(name, names, now, follow_up=follow_up)
+            if not due:
+                break
+            outcome = self._sync.run(account, self._previous_states(account), now, due)
+            match outcome:
+                case Synced():
+                    self._schedule.record(
+                        name,
+                        names,
+                        outcome.asked,
+                        now,
+                        retry_after=outcome.retry_after,
+                        rate_limited=outcome.rate_limited,
+                    )
+                case Failed():  # asked again at each endpoint's own pace, not every tick
+                    self._schedule.record(name, names, dict.fromkeys(due, False), now)
+                case NeedsReconnect():
+                    self._apply(account, runtime, outcome)
+                    return None
+            self._apply(account, runtime, outcome, due)
+        return self._schedule.next_due(name, names, now)
+
+    def _scheduled_names(self, name: str) -> tuple[str, ...]:
+        tokens = self._accounts.tokens(name)
+        return scheduled_names(tokens.grants if tokens is not None else None)
 
     def _previous_states(self, account: Account) -> dict[str, EntityState]:
         previous = dict(self._runtimes.view(account.name).states)
@@ -156,20 +197,30 @@ class Scheduler:
         published = self._publisher.published()
         return {e: s for e, s in published.items() if e in own} | previous
 
-    def _apply(self, account: Account, runtime: AccountRuntime, outcome: SyncOutcome) -> None:
+    def _apply(
+        self,
+        account: Account,
+        runtime: AccountRuntime,
+        outcome: SyncOutcome,
+        asked: Collection[str] = (),
+    ) -> None:
         match outcome:
             case NeedsReconnect(reason):
                 self._auth_lost(account, runtime, reason)
             case Failed(error):
                 self._runtimes.update(runtime, _error(error))
             case Synced():
-                self._synced(account, runtime, outcome)
+                self._synced(account, runtime, outcome, asked)
 
-    def _synced(self, account: Account, runtime: AccountRuntime, outcome: Synced) -> None:
+    def _synced(
+        self, account: Account, runtime: AccountRuntime, outcome: Synced, asked: Collection[str]
+    ) -> None:
         def record(rt: AccountRuntime) -> None:
             rt.states = outcome.states
             rt.last_sync = outcome.synced_at
-            rt.endpoint_errors = outcome.endpoint_errors
+            # An endpoint not asked this time keeps the error it last had.
+            kept = {n: e for n, e in rt.endpoint_errors.items() if n not in asked}
+            rt.endpoint_errors = kept | outcome.endpoint_errors
             rt.last_error = None
 
         name, prefix = account.name, account.entity_prefix
@@ -222,6 +273,7 @@ class Scheduler:
     # -- what the panel calls (SyncControl) ---------------------------------------------------
 
     def sync_now(self, account: str | None = None) -> None:
+        self._schedule.fetch_everything(account)
         self._runtimes.due_now(account)
         self._wake.set()
 
@@ -244,6 +296,7 @@ class Scheduler:
         self._notifier.dismiss(entity_prefix)
         self._notifier.forget(entity_prefix)
         self._history.delete(account)
+        self._schedule.forget(account)
         if self._statistics is not None:
             self._statistics.forget(entity_prefix)
 
@@ -252,6 +305,7 @@ class Scheduler:
         tz = self._timezone.last_known()
         runtime = self._runtimes.view(account)
         connected = stored is not None and stored.connection == Connection.CONNECTED
+        now = datetime.fromtimestamp(self._clock(), tz)
         return AccountSnapshot(
             name=account,
             entity_prefix=stored.entity_prefix if stored else "oura",
@@ -263,8 +317,11 @@ class Scheduler:
             last_error=runtime.last_error,
             endpoint_errors=runtime.endpoint_errors,
             states=tuple(sorted(runtime.states.values(), key=lambda s: s.entity_id)),
+            schedule=self._schedule.plans(account, self._scheduled_names(account), now)
+            if connected
+            else (),
             trend_days=self._history.load(account),
-            today=datetime.fromtimestamp(self._clock(), tz).date(),
+            today=now.date(),
         )
 
     def addon_snapshot(self) -> AddonSnapshot:

@@ -7,12 +7,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from .. import catalogue
+from .. import catalogue, schedule
 from ..accounts import Account, AccountStore, AuthLost, Connection
 from ..errors import user_message
 from ..history import HistoryStore
@@ -23,7 +23,8 @@ from ..oura.client import (
     RateLimited,
     Unauthorized,
 )
-from ..oura.endpoints import ENDPOINTS, Endpoint
+from ..oura.endpoints import Endpoint
+from ..schedule_memory import SCHEDULED_ENDPOINTS as SCHEDULED
 from ..states import EntityState, account_label
 
 _LOGGER = logging.getLogger(__name__)
@@ -59,6 +60,12 @@ class Synced:
     # False when a first sync's backfill was cut short: no trend file, so the next sync
     # asks for the past days again.
     keep_trends: bool = True
+    # Endpoint -> whether its answer held a document of today, for each endpoint answered
+    # or failed (the schedule learns from it); None: every endpoint was asked.
+    asked: dict[str, bool] = field(default_factory=dict)
+    # Oura answered 429: everything waits (Retry-After seconds when it said).
+    rate_limited: bool = False
+    retry_after: float | None = None
     today: date = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,12 +90,16 @@ class AccountSync:
         self._history_days = history_days
 
     def run(
-        self, account: Account, previous: Mapping[str, EntityState], now: datetime
+        self,
+        account: Account,
+        previous: Mapping[str, EntityState],
+        now: datetime,
+        endpoints: Collection[str] | None = None,
     ) -> SyncOutcome:
-        """One request per granted endpoint (plus pages), then the states.
+        """One request per granted endpoint in ``endpoints`` (None: all), then the states.
 
         ``previous`` holds the states last published for the account: an endpoint that fails
-        this time keeps them instead of turning unknown.
+        or is not asked this time keeps them instead of turning unknown.
         """
         name, prefix = account.name, account.entity_prefix
         if account.connection != Connection.CONNECTED:
@@ -101,11 +112,12 @@ class AccountSync:
         granted = tokens.grants if tokens is not None else None
         backfilling = not self._history.has_history(name)
         try:
-            records, errors = self._fetch(client, today, tz, granted, backfilling)
+            records, errors = self._fetch(client, today, tz, granted, backfilling, endpoints)
         except (AuthLost, Unauthorized) as err:
             return NeedsReconnect(user_message(err))
         except OuraApiError as err:
             return Failed(user_message(err))
+        not_asked = set() if endpoints is None else {e.name for e in SCHEDULED} - set(endpoints)
         states = catalogue.build_states(
             prefix,
             records,
@@ -114,10 +126,11 @@ class AccountSync:
             now=now,
             account_label=account_label(name, prefix),
             previous=previous,
-            failed=set(errors),
+            failed=set(errors) | not_asked,
         )
         connected = connected_sensor(account, True, reason=None)
         states[connected.entity_id] = connected
+        limits = [e for e in errors.values() if isinstance(e, RateLimited)]
         cut_short = backfilling and any(
             isinstance(errors.get(e), TRANSIENT_ERRORS) for e in BACKFILL_ENDPOINTS
         )
@@ -129,6 +142,9 @@ class AccountSync:
             endpoint_errors={n: user_message(e) for n, e in errors.items()},
             daily=catalogue.daily_values(records, today=today, tz=tz),
             keep_trends=not cut_short,
+            asked={n: schedule.has_day(records.get(n, ()), today) for n in (*records, *errors)},
+            rate_limited=bool(limits),
+            retry_after=max((e.retry_after or 0 for e in limits), default=None) or None,
         )
 
     def _fetch(
@@ -138,12 +154,13 @@ class AccountSync:
         tz: tzinfo,
         granted: Callable[[str], bool] | None,
         backfilling: bool,
+        wanted: Collection[str] | None,
     ) -> tuple[dict[str, Sequence[Any]], dict[str, OuraApiError]]:
         """The trend endpoints reach back ``history_days`` on an account's first sync, the
         rest only around today."""
         start = today - timedelta(days=WINDOW_MARGIN_DAYS)
         end = today + timedelta(days=1)
-        endpoints = [e for e in ENDPOINTS if e.name != "personal_info"]
+        endpoints = [e for e in SCHEDULED if wanted is None or e.name in wanted]
         groups: list[tuple[list[Endpoint], date]]
         if not backfilling:
             groups = [(endpoints, start)]

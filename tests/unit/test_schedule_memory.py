@@ -58,3 +58,13 @@ def test_forgetting_an_account_drops_what_was_learned(tmp_path):
     memory.record("bob", NAMES, {"daily_sleep": True}, at(7, 31))
     memory.forget("bob")
     assert ScheduleMemory(ArrivalStore(tmp_path), 10).state("bob").arrivals == ()
+
+
+def test_sync_now_pressed_during_a_sync_is_kept_for_the_next_one(tmp_path):
+    memory = ScheduleMemory(ArrivalStore(tmp_path), 10)
+    memory.record("oura", NAMES, {n: False for n in NAMES}, at(13))
+    memory.fetch_everything("oura")  # pressed while that sync still ran...
+    memory.record("oura", NAMES, {n: False for n in NAMES}, at(13))  # ...which then recorded
+    assert memory.due("oura", NAMES, at(13), follow_up=True) == []
+    assert memory.due("oura", NAMES, at(13)) == list(NAMES)
+    assert memory.due("oura", NAMES, at(13)) == list(NAMES)  # until answers are recorded

@@ -21,6 +21,7 @@ from oura_addon.oura.client import (
 )
 from oura_addon.oura.models import DailySleep, Sleep
 from oura_addon.oura.tokens import TokenSet
+from oura_addon.schedule_memory import scheduled_names
 from oura_addon.scheduler import BACKFILL_ENDPOINTS, Scheduler
 from oura_addon.settings import Settings
 
@@ -160,7 +161,8 @@ def test_first_sync_backfills_trend_endpoints_then_only_asks_around_today(world)
     assert (TODAY - first[backfill_group]).days == 60
     assert all((TODAY - s).days == 2 for n, s in first.items() if n != backfill_group)
     every_endpoint = [name for names, _, _ in client.calls for name in names]
-    assert len(every_endpoint) == len(set(every_endpoint)) == 17  # one request each
+    granted = scheduled_names(lambda scope: scope in ("daily", "heartrate"))
+    assert len(every_endpoint) == len(set(every_endpoint)) == len(granted)  # one request each
     client.calls.clear()
     scheduler.sync_account("me")
     assert len(client.calls) == 1 and (TODAY - client.calls[0][1]).days == 2
@@ -198,11 +200,11 @@ def test_unauthorized_from_oura_counts_as_auth_loss(world):
 def test_a_403_on_one_endpoint_is_reported_for_it_and_the_rest_publish(world):
     scheduler, accounts, clients, publisher, _ = world
     _connect(accounts, "me")
-    clients["me"] = FakeClient(_records(), errors={"daily_stress": AccessDenied("daily_stress")})
+    clients["me"] = FakeClient(_records(), errors={"heartrate": AccessDenied("heartrate")})
     scheduler.sync_account("me")
     snapshot = scheduler.account_snapshot("me")
-    assert "daily_stress" in snapshot.endpoint_errors
-    assert "membership" in snapshot.endpoint_errors["daily_stress"]
+    assert "heartrate" in snapshot.endpoint_errors
+    assert "membership" in snapshot.endpoint_errors["heartrate"]
     assert publisher.published["sensor.oura_sleep_score"].state == "81"
 
 
