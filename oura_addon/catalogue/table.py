@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import _l
 from . import derive as d
 
 MEASUREMENT = "measurement"
@@ -26,7 +27,7 @@ DIAGNOSTIC = "diagnostic"
 class PanelPlace:
     """Where the panel shows a sensor besides its entity row: a label and a position."""
 
-    label: str
+    label: str  # marked with _l: the panel shows it in the reader's language
     position: int
 
 
@@ -230,12 +231,12 @@ _bedtime_advice = d.fields("status", "recommendation")
 SENSORS: tuple[SensorDescription, ...] = (
     # --- sleep (daily_sleep) ---
     _score("daily_sleep", "sleep_score", "Sleep score", "mdi:sleep",
-           trend=PanelPlace("Sleep score", 1), headline=PanelPlace("Sleep score", 1),
+           trend=PanelPlace(_l("Sleep score"), 1), headline=PanelPlace(_l("Sleep score"), 1),
            statistic=True),
     *(_contributor("daily_sleep", "sleep", c, n) for c, n in _sleep_contributors),
     # --- sleep (the night's long_sleep period) ---
     _duration("sleep", "total_sleep_duration", "Total sleep", "total_sleep_duration", "h",
-              selector=d.main_sleep, icon="mdi:sleep", headline=PanelPlace("Total sleep", 6)),
+              selector=d.main_sleep, icon="mdi:sleep", headline=PanelPlace(_l("Total sleep"), 6)),
     _duration("sleep", "deep_sleep_duration", "Deep sleep", "deep_sleep_duration", "h",
               selector=d.main_sleep, icon="mdi:bed"),
     _duration("sleep", "rem_sleep_duration", "REM sleep", "rem_sleep_duration", "h",
@@ -251,12 +252,12 @@ SENSORS: tuple[SensorDescription, ...] = (
     _night("sleep_efficiency", "Sleep efficiency", d.field("efficiency"), "%",
            "mdi:percent-outline"),
     _night("lowest_heart_rate", "Lowest heart rate", d.heart_rate("lowest_heart_rate"), "bpm",
-           "mdi:heart-minus", trend=PanelPlace("Resting heart rate", 5),
-           headline=PanelPlace("Resting heart rate", 5), statistic=True),
+           "mdi:heart-minus", trend=PanelPlace(_l("Resting heart rate"), 5),
+           headline=PanelPlace(_l("Resting heart rate"), 5), statistic=True),
     _night("average_heart_rate", "Average sleeping heart rate",
            d.rounded("average_heart_rate", 1), "bpm", "mdi:heart-pulse"),
     _night("average_hrv", "Average HRV", d.field("average_hrv"), "ms", "mdi:heart-flash",
-           trend=PanelPlace("HRV", 4), headline=PanelPlace("HRV", 4), statistic=True),
+           trend=PanelPlace(_l("HRV"), 4), headline=PanelPlace(_l("HRV"), 4), statistic=True),
     _night("average_breath", "Average breathing rate", d.rounded("average_breath", 1),
            "br/min", "mdi:lungs"),
     _night("deep_sleep_percentage", "Deep sleep share",
@@ -269,7 +270,7 @@ SENSORS: tuple[SensorDescription, ...] = (
                d.field("bedtime_end"), "mdi:alarm"),
     # --- readiness ---
     _score("daily_readiness", "readiness_score", "Readiness score", "mdi:gauge",
-           trend=PanelPlace("Readiness score", 2), headline=PanelPlace("Readiness score", 2),
+           trend=PanelPlace(_l("Readiness score"), 2), headline=PanelPlace(_l("Readiness score"), 2),
            statistic=True),
     *(_contributor("daily_readiness", "readiness", c, n) for c, n in _readiness_contributors),
     # A deviation is a difference of temperatures, not a temperature: no device class.
@@ -281,10 +282,10 @@ SENSORS: tuple[SensorDescription, ...] = (
                       unit="°C", state_class=MEASUREMENT, icon="mdi:thermometer-lines"),
     # --- activity ---
     _score("daily_activity", "activity_score", "Activity score", "mdi:run",
-           trend=PanelPlace("Activity score", 3), headline=PanelPlace("Activity score", 3),
+           trend=PanelPlace(_l("Activity score"), 3), headline=PanelPlace(_l("Activity score"), 3),
            statistic=True),
     *(_contributor("daily_activity", "activity", c, n) for c, n in _activity_contributors),
-    _daily_total("steps", "Steps", "steps", "mdi:walk", headline=PanelPlace("Steps", 7)),
+    _daily_total("steps", "Steps", "steps", "mdi:walk", headline=PanelPlace(_l("Steps"), 7)),
     _daily_total("active_calories", "Active calories", "kcal", "mdi:fire"),
     _daily_total("total_calories", "Total calories", "kcal", "mdi:fire"),
     SensorDescription("target_calories", "Target calories", "daily_activity", d.latest_day,

@@ -11,12 +11,14 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..i18n import _l
 from ..services import Services
 from ..settings import INGRESS_PROXY_ADDRESS, Settings
-from . import api, callback, panel
+from . import api, callback, language, panel
 from .context import EXTENSION_KEY, PASTE_REDIRECT_URI, WebContext, web_context
 from .ingress import IngressMiddleware
 from .oauth_state import PendingAuthorizations
+from .script_messages import script_messages
 from .session import STATE_CHANGING_METHODS, configure_session, csrf_ok, csrf_token, load_secret_key
 
 __all__ = ["PASTE_REDIRECT_URI", "create_app"]
@@ -28,9 +30,12 @@ CONTENT_SECURITY_POLICY = (
     "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'self'"
 )
-CSRF_MESSAGE = (
+CSRF_MESSAGE = _l(
     "The request lacks this panel's security token. Reload the panel and try again "
     "(scripts: GET the panel first and send its csrf-token meta value as X-CSRF-Token)."
+)
+INTERNAL_ERROR_MESSAGE = _l(
+    "Something went wrong inside the add-on; the add-on log has the details."
 )
 
 
@@ -43,6 +48,7 @@ def create_app(
     app = Flask(__name__)
     app.extensions[EXTENSION_KEY] = WebContext(services, pending or PendingAuthorizations())
     configure_session(app, secret_key or load_secret_key(settings.data_dir))
+    language.install(app)
     app.register_blueprint(panel.bp)
     app.register_blueprint(callback.bp)
     app.register_blueprint(api.bp)
@@ -70,8 +76,9 @@ def _require_csrf():
     if request.method not in STATE_CHANGING_METHODS or csrf_ok():
         return None
     if _wants_json():
-        return jsonify({"error": "csrf", "message": CSRF_MESSAGE}), 403
-    return render_template("error.html", title="Security token missing", message=CSRF_MESSAGE), 403
+        return jsonify({"error": "csrf", "message": language.translator().text(CSRF_MESSAGE)}), 403
+    title = _l("Security token missing")
+    return render_template("error.html", title=title, message=CSRF_MESSAGE), 403
 
 
 def _security_headers(response: Response) -> Response:
@@ -83,20 +90,34 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+# Werkzeug's own sentences are English only; ours say the same in the panel's language.
+HTTP_ERRORS = {
+    400: (_l("Bad request"), _l("The add-on could not understand this request.")),
+    403: (_l("Forbidden"), _l("This request is not allowed.")),
+    404: (_l("Not found"), _l("There is nothing at this address in the add-on.")),
+    405: (_l("Method not allowed"), _l("This address does not accept this kind of request.")),
+    413: (_l("Request too large"), _l("The request is larger than the add-on accepts.")),
+}
+
+
 def _http_error(err: HTTPException):
     status = err.code or 500
+    title, default_message = HTTP_ERRORS.get(status, (err.name, err.description))
+    # A description given where the error was raised says more than the generic sentence.
+    own = err.description and err.description != type(err).description
+    message = err.description if own else default_message
     if _wants_json():
         kind = "not_found" if status == 404 else (err.name or "error").lower().replace(" ", "_")
-        return jsonify({"error": kind, "message": err.description or err.name}), status
-    return render_template("error.html", title=err.name, message=err.description), status
+        return jsonify({"error": kind, "message": language.translator().text(message)}), status
+    return render_template("error.html", title=title, message=message), status
 
 
 def _unexpected_error(err: Exception):
     LOG.exception("Unexpected error answering %s %s", request.method, request.path)
-    message = "Something went wrong inside the add-on; the add-on log has the details."
+    message = INTERNAL_ERROR_MESSAGE
     if _wants_json():
-        return jsonify({"error": "internal", "message": message}), 500
-    return render_template("error.html", title="Internal error", message=message), 500
+        return jsonify({"error": "internal", "message": language.translator().text(message)}), 500
+    return render_template("error.html", title=_l("Internal error"), message=message), 500
 
 
 def _template_globals() -> dict:
@@ -109,4 +130,5 @@ def _template_globals() -> dict:
         "paste_redirect_uri": PASTE_REDIRECT_URI,
         "ingress_root": request.script_root,
         "demo": web_context().services.settings.demo,
+        "script_messages": lambda: script_messages(language.translator()),
     }

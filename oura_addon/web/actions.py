@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import catalogue
+from ..i18n import _l
 from ..oura.errors import OAuthError, OuraUnavailable
 from ..services import Services
 from .oauth_state import Pending, PendingAuthorizations
@@ -21,11 +22,12 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 
-NO_CREDENTIALS_MESSAGE = "Enter your Oura app's client id and secret first."
+NO_CREDENTIALS_MESSAGE = _l("Enter your Oura app's client id and secret first.")
 
 
 class ActionError(Exception):
     def __init__(self, kind: str, message: str, status: int = 400) -> None:
+        # ``message`` is English (a ``Text`` keeps its translation for the panel).
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -50,7 +52,7 @@ def oauth_failure(err: OAuthError) -> ActionError:
 def require_account(services: Services, name: str) -> Account:
     account = services.accounts.get(name)
     if account is None:
-        raise ActionError("not_found", f"There is no account named {name!r}.", 404)
+        raise ActionError("not_found", _l("There is no account named %(name)r.", name=name), 404)
     return account
 
 
@@ -61,13 +63,17 @@ def add_account(services: Services, name: str) -> Account:
     except ValueError as err:
         raise ActionError("bad_name", str(err)) from err
     if services.accounts.get(name) is not None:
-        raise ActionError("exists", f"An account named {name!r} already exists.", 409)
+        raise ActionError("exists", _l("An account named %(name)r already exists.", name=name), 409)
     clash = entity_id_clash(services, name)
     if clash:
         raise ActionError(
             "bad_name",
-            f"With the name {name!r} this account's entities would include {clash}, which "
-            "another account already uses; choose another name.",
+            _l(
+                "With the name %(name)r this account's entities would include %(entity_id)s, "
+                "which another account already uses; choose another name.",
+                name=name,
+                entity_id=clash,
+            ),
         )
     try:
         return services.accounts.create(name)
@@ -93,17 +99,17 @@ def save_credentials(services: Services, client_id: Any, client_secret: Any) -> 
     if described.get("source") == "options":
         raise ActionError(
             "options",
-            "The client id and secret come from the add-on options; change them there.",
+            _l("The client id and secret come from the add-on options; change them there."),
             409,
         )
     if not isinstance(client_id, str) or not client_id.strip():
-        raise ActionError("bad_credentials", "Enter the Client ID of your Oura app.")
+        raise ActionError("bad_credentials", _l("Enter the Client ID of your Oura app."))
     if client_secret is None:
         client_secret = ""
     if not isinstance(client_secret, str):
-        raise ActionError("bad_credentials", "The client secret must be text.")
+        raise ActionError("bad_credentials", _l("The client secret must be text."))
     if not client_secret.strip() and not described.get("has_secret"):
-        raise ActionError("bad_credentials", "Enter the Client secret of your Oura app.")
+        raise ActionError("bad_credentials", _l("Enter the Client secret of your Oura app."))
     try:
         services.credentials.save(client_id.strip(), client_secret.strip())
     except ValueError as err:
@@ -114,12 +120,15 @@ def save_credentials(services: Services, client_id: Any, client_secret: Any) -> 
 
 def valid_redirect_uri(value: Any) -> str:
     if not isinstance(value, str):
-        raise ActionError("bad_redirect_uri", "Send the redirect URI as text.")
+        raise ActionError("bad_redirect_uri", _l("Send the redirect URI as text."))
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ActionError(
             "bad_redirect_uri",
-            f"The redirect URI must be an absolute http(s) address, got {value[:200]!r}.",
+            _l(
+                "The redirect URI must be an absolute http(s) address, got %(value)r.",
+                value=value[:200],
+            ),
         )
     return value.strip()
 
@@ -200,6 +209,6 @@ def remove_account(services: Services, name: str) -> bool:
 def sync_now(services: Services, name: Any = None) -> None:
     if name is not None:
         if not isinstance(name, str):
-            raise ActionError("bad_request", "The account must be a name.")
+            raise ActionError("bad_request", _l("The account must be a name."))
         require_account(services, name)
     services.sync.sync_now(name)

@@ -6,37 +6,41 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from ..i18n import _l
 from ..oura.errors import OAuthError
 from ..oura.oauth import parse_callback
 from . import actions
 from .actions import ActionError
 from .context import web_context
+from .language import translator
 from .oauth_state import StateError
 from .views import status_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+JSON_OBJECT_MESSAGE = _l("Send a JSON object as the request body.")
+
 
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if body is None and request.get_data():
-        raise ActionError("bad_request", "Send a JSON object as the request body.")
+        raise ActionError("bad_request", JSON_OBJECT_MESSAGE)
     if body is None:
         return {}
     if not isinstance(body, dict):
-        raise ActionError("bad_request", "Send a JSON object as the request body.")
+        raise ActionError("bad_request", JSON_OBJECT_MESSAGE)
     return body
 
 
 @bp.errorhandler(ActionError)
 def _action_error(err: ActionError) -> tuple[Response, int]:
-    return jsonify(err.to_json()), err.status
+    return jsonify({"error": err.kind, "message": translator().text(err.message)}), err.status
 
 
 @bp.get("/status")
 def status() -> Response:
     ctx = web_context()
-    return jsonify(status_document(ctx.services, ctx.pending))
+    return jsonify(status_document(ctx.services, ctx.pending, translator()))
 
 
 @bp.post("/credentials")
@@ -52,7 +56,7 @@ def save_credentials() -> Response:
 def add_account() -> tuple[Response, int]:
     name = _body().get("name")
     if not isinstance(name, str):
-        raise ActionError("bad_name", "Send the account name as text.")
+        raise ActionError("bad_name", _l("Send the account name as text."))
     account = actions.add_account(web_context().services, name)
     return jsonify({"name": account.name, "entity_prefix": account.entity_prefix}), 201
 
@@ -69,7 +73,9 @@ def paste(name: str) -> Response:
     ctx = web_context()
     text = _body().get("url")
     if not isinstance(text, str) or not text.strip():
-        raise ActionError("invalid_callback", "Paste the whole address your browser was sent to.")
+        raise ActionError(
+            "invalid_callback", _l("Paste the whole address your browser was sent to.")
+        )
     actions.require_account(ctx.services, name)
     params = parse_callback(text)
     try:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 
+from ..i18n import _l
 from ..oura.errors import (
     AuthorizationDenied,
     InvalidClient,
@@ -26,6 +27,8 @@ from .oauth_state import ExpiredState, ReplayedState, StateError
 
 bp = Blueprint("oauth", __name__)
 
+START_AGAIN = _l("Start again: click Connect in the add-on panel.")
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -38,52 +41,54 @@ class Failure:
 
 def state_failure(err: StateError) -> Failure:
     if isinstance(err, ExpiredState):
-        title = "This sign-in has expired"
+        title = _l("This sign-in has expired")
     elif isinstance(err, ReplayedState):
-        title = "This sign-in was already used"
+        title = _l("This sign-in was already used")
     else:
-        title = "This sign-in is not known to the add-on"
-    return Failure(title, err.user_message, "Start again: click Connect in the add-on panel.")
+        title = _l("This sign-in is not known to the add-on")
+    return Failure(title, err.user_message, START_AGAIN)
 
 
 def oauth_failure(err: OAuthError, redirect_uri: str | None) -> Failure:
     if isinstance(err, AuthorizationDenied):
         return Failure(
-            "Access was not granted",
+            _l("Access was not granted"),
             err.user_message,
-            "If that was a mistake, click Connect again and approve the requested data.",
+            _l("If that was a mistake, click Connect again and approve the requested data."),
         )
     if isinstance(err, InvalidGrant):
         return Failure(
-            "The authorization code was already used or expired",
-            "Oura refused the authorization code: it is valid once, for 10 minutes.",
-            "Start again: click Connect in the add-on panel.",
+            _l("The authorization code was already used or expired"),
+            _l("Oura refused the authorization code: it is valid once, for 10 minutes."),
+            START_AGAIN,
         )
     if isinstance(err, InvalidClient):
         return Failure(
-            "Oura did not accept the app's client ID or secret",
+            _l("Oura did not accept the app's client ID or secret"),
             err.user_message,
-            "Check the Client ID and Client secret in the add-on panel (or its options), "
-            "then connect again.",
+            _l(
+                "Check the Client ID and Client secret in the add-on panel (or its options), "
+                "then connect again."
+            ),
         )
     if isinstance(err, RedirectUriMismatch):
         return Failure(
-            "The redirect URI is not registered at Oura",
-            "Oura refused the redirect address this sign-in used.",
-            "Register exactly the address below as a redirect URI of your app in Oura's "
-            "developer portal, then connect again.",
+            _l("The redirect URI is not registered at Oura"),
+            _l("Oura refused the redirect address this sign-in used."),
+            _l(
+                "Register exactly the address below as a redirect URI of your app in Oura's "
+                "developer portal, then connect again."
+            ),
             register_uri=redirect_uri,
         )
     if isinstance(err, OuraUnavailable):
         return Failure(
-            "Oura could not be reached",
+            _l("Oura could not be reached"),
             err.user_message,
-            "Nothing was stored. Wait a few minutes, then click Connect again.",
+            _l("Nothing was stored. Wait a few minutes, then click Connect again."),
             status=502,
         )
-    return Failure(
-        "Connecting failed", err.user_message, "Start again: click Connect in the add-on panel."
-    )
+    return Failure(_l("Connecting failed"), err.user_message, START_AGAIN)
 
 
 def _failure_page(failure: Failure):
@@ -112,9 +117,9 @@ def callback():
     except ActionError as err:
         return _failure_page(
             Failure(
-                "Connecting failed",
+                _l("Connecting failed"),
                 err.message,
-                "Fix this in the add-on panel, then connect again.",
+                _l("Fix this in the add-on panel, then connect again."),
             )
         )
     return render_template("callback.html", failure=None, connected=connected)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from ..i18n import Translator
+
 # Space around the plot area, in viewBox units: room for the title row, the y tick labels
 # on the left and the x day labels below.
 _TOP = 52.0
@@ -55,8 +57,9 @@ def format_value(value: float) -> str:
     return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
 
 
-def _with_unit(value: float, unit: str) -> str:
-    return f"{format_value(value)} {unit}" if unit else format_value(value)
+def _with_unit(value: float, unit: str, translator: Translator) -> str:
+    text = translator.number(format_value(value))
+    return f"{text} {unit}" if unit else text
 
 
 def _nice_steps(rough: float) -> list[float]:
@@ -100,8 +103,8 @@ def _tidy(value: float) -> float:
     return round(value, 10) + 0.0
 
 
-def _day_label(day: date) -> str:
-    return f"{day:%b} {day.day}"
+def _day_label(day: date, translator: Translator) -> str:
+    return translator.short_day(day)
 
 
 def _clean(series: Sequence[tuple[date, float | None]]) -> list[tuple[date, float | None]]:
@@ -132,16 +135,18 @@ def _runs(points: list[tuple[date, float | None]]) -> list[list[tuple[date, floa
     return runs
 
 
-def _empty_chart(title: str, width: int) -> str:
+def _empty_chart(title: str, width: int, translator: Translator) -> str:
     height = 80
     safe_title = escape(title)
+    empty = escape(translator.gettext("No data yet."))
+    label = f"{safe_title}: {escape(translator.gettext('no data yet'))}"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'aria-label="{safe_title}: no data yet" viewBox="0 0 {width} {height}" '
+        f'aria-label="{label}" viewBox="0 0 {width} {height}" '
         f'class="trend-chart trend-chart-empty" preserveAspectRatio="xMinYMin meet">'
-        f"<title>{safe_title}: no data yet</title><style>{_STYLE}</style>"
+        f"<title>{label}</title><style>{_STYLE}</style>"
         f'<text class="chart-title" x="0" y="26">{safe_title}</text>'
-        f'<text class="empty" x="0" y="64">No data yet</text></svg>'
+        f'<text class="empty" x="0" y="64">{empty}</text></svg>'
     )
 
 
@@ -152,12 +157,14 @@ def render_trend_chart(
     unit: str,
     width: int = 600,
     height: int = 180,
+    translator: Translator | None = None,
 ) -> str:
     """An inline SVG line chart of daily values; ``None`` leaves a gap in the line."""
+    translator = translator or Translator()
     points = _clean(series)
     present = [(day, value) for day, value in points if value is not None]
     if not present:
-        return _empty_chart(title, width)
+        return _empty_chart(title, width, translator)
 
     first_day, last_day = points[0][0], points[-1][0]
     latest_day, latest_value = present[-1]
@@ -177,10 +184,15 @@ def render_trend_chart(
         return plot_bottom - share * (plot_bottom - plot_top)
 
     safe_title = escape(title)
-    latest_text = escape(_with_unit(latest_value, unit))
+    latest_text = escape(_with_unit(latest_value, unit, translator))
     label = escape(
-        f"{title}: latest {_with_unit(latest_value, unit)} on {latest_day.isoformat()}, "
-        f"{len(points)} days"
+        translator.gettext(
+            "%(title)s: latest %(value)s on %(day)s, %(count)s days",
+            title=title,
+            value=_with_unit(latest_value, unit, translator),
+            day=translator.date(latest_day),
+            count=len(points),
+        )
     )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
@@ -199,16 +211,16 @@ def render_trend_chart(
         )
         parts.append(
             f'<text class="tick-label" x="{plot_left - 10:.1f}" y="{y + 6:.1f}" '
-            f'text-anchor="end">{escape(format_value(tick))}</text>'
+            f'text-anchor="end">{escape(translator.number(format_value(tick)))}</text>'
         )
     parts.append(
         f'<text class="day-label" x="{plot_left:.1f}" y="{height - 6}" '
-        f'text-anchor="start">{_day_label(first_day)}</text>'
+        f'text-anchor="start">{_day_label(first_day, translator)}</text>'
     )
     if span_days:
         parts.append(
             f'<text class="day-label" x="{plot_right:.1f}" y="{height - 6}" '
-            f'text-anchor="end">{_day_label(last_day)}</text>'
+            f'text-anchor="end">{_day_label(last_day, translator)}</text>'
         )
     for run in _runs(points):
         if len(run) > 1:
@@ -216,7 +228,7 @@ def render_trend_chart(
             parts.append(f'<polyline class="line" points="{coords}"/>')
     for day, value in present:
         css = "point latest" if day == latest_day else "point"
-        tooltip = escape(f"{day.isoformat()}: {_with_unit(value, unit)}")
+        tooltip = escape(f"{translator.date(day)}: {_with_unit(value, unit, translator)}")
         parts.append(
             f'<circle class="{css}" cx="{x_of(day):.1f}" cy="{y_of(value):.1f}" '
             f'r="{_POINT_RADIUS}"><title>{tooltip}</title></circle>'

@@ -8,9 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ..i18n import _l
 from . import actions
 from .actions import ActionError
 from .context import web_context
+from .language import translator
 from .views import account_view, collect_accounts, collect_home_assistant, credentials_description
 
 bp = Blueprint("panel", __name__)
@@ -42,6 +44,11 @@ def account(name: str) -> str:
     return render_template("account.html", account=view, **_page_data())
 
 
+def _flash(message: str, category: str) -> None:
+    # The session keeps plain text: translate now, while the request's language is known.
+    flash(translator().text(message), category)
+
+
 def _back(default_endpoint: str = "panel.index", **values: str) -> Response:
     # Only our own pages: a form's "next" is an endpoint name, never a URL.
     target = request.form.get("next")
@@ -58,9 +65,9 @@ def save_credentials() -> Response:
             request.form.get("client_id", ""),
             request.form.get("client_secret", ""),
         )
-        flash("Client credentials saved.", "info")
+        _flash(_l("Client credentials saved."), "info")
     except ActionError as err:
-        flash(err.message, "error")
+        _flash(err.message, "error")
     return _back()
 
 
@@ -68,9 +75,12 @@ def save_credentials() -> Response:
 def add_account() -> Response:
     try:
         created = actions.add_account(web_context().services, request.form.get("name", ""))
-        flash(f"Account {created.name!r} added: click Connect to link it to Oura.", "info")
+        _flash(
+            _l("Account %(name)r added: click Connect to link it to Oura.", name=created.name),
+            "info",
+        )
     except ActionError as err:
-        flash(err.message, "error")
+        _flash(err.message, "error")
     return _back()
 
 
@@ -78,9 +88,9 @@ def add_account() -> Response:
 def sync_account(name: str) -> Response:
     try:
         actions.sync_now(web_context().services, name)
-        flash(f"Syncing {name} now.", "info")
+        _flash(_l("Syncing %(name)s now.", name=name), "info")
     except ActionError as err:
-        flash(err.message, "error")
+        _flash(err.message, "error")
     return _back(name=name)
 
 
@@ -88,8 +98,16 @@ def sync_account(name: str) -> Response:
 def disconnect_account(name: str) -> Response:
     try:
         revoked = actions.remove_account(web_context().services, name)
-        note = "" if revoked else " (Oura could not be told; remove the app there if you like)"
-        flash(f"Account {name!r} disconnected and its entities removed{note}.", "info")
+        message = (
+            _l("Account %(name)r disconnected and its entities removed.", name=name)
+            if revoked
+            else _l(
+                "Account %(name)r disconnected and its entities removed (Oura could not be "
+                "told; remove the app there if you like).",
+                name=name,
+            )
+        )
+        _flash(message, "info")
     except ActionError as err:
-        flash(err.message, "error")
+        _flash(err.message, "error")
     return _back()

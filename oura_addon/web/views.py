@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..i18n import Text, Translator, _l
 from ..catalogue import HEADLINES, TRENDS
 from ..history import TREND_DAYS
 from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
 LOG = logging.getLogger(__name__)
 
 CONNECTION_LABELS = {
-    "connected": "Connected",
-    "needs_reconnect": "Needs reconnecting",
-    "not_connected": "Not connected",
+    "connected": _l("Connected"),
+    "needs_reconnect": _l("Needs reconnecting"),
+    "not_connected": _l("Not connected"),
 }
 
 
@@ -51,9 +52,10 @@ class EntityRow:
 @dataclass(frozen=True)
 class Metric:
     label: str
-    value: str | None  # None: no data yet
+    value: str | None  # None: no data yet; else as this locale writes it
     unit: str
     entity_id: str
+    state: str = ""  # the entity's raw state, so the panel's script sees when it moves
 
 
 @dataclass(frozen=True)
@@ -92,35 +94,34 @@ class AccountView:
     def entities(self) -> list[EntityRow]:
         return entity_rows(self.snapshot.states)
 
-    @property
-    def headline(self) -> list[Metric]:
-        return headline_metrics(self.entity_prefix, self.snapshot.states)
+    def headline(self, translator: Translator | None = None) -> list[Metric]:
+        return headline_metrics(self.entity_prefix, self.snapshot.states, translator)
 
-    @property
-    def trends(self) -> list[Trend]:
-        return trends(self.snapshot.trend_days, self.snapshot.today)
+    def trends(self, translator: Translator | None = None) -> list[Trend]:
+        return trends(self.snapshot.trend_days, self.snapshot.today, translator)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, translator: Translator | None = None) -> dict[str, Any]:
+        text = (translator or Translator()).text
         snap = self.snapshot
         return {
             "name": self.name,
             "entity_prefix": self.entity_prefix,
             "connection": self.connection,
             "email": self.email,
-            "auth_error": self.auth_error,
+            "auth_error": text(self.auth_error) if self.auth_error else None,
             "authorizing": self.authorizing,
             "last_sync": iso(snap.last_sync),
             "next_sync": iso(snap.next_sync),
             "syncing": snap.syncing,
-            "last_error": snap.last_error,
-            "endpoint_errors": dict(snap.endpoint_errors),
+            "last_error": text(snap.last_error) if snap.last_error else None,
+            "endpoint_errors": {key: text(value) for key, value in snap.endpoint_errors.items()},
             "schedule": [
                 {
                     "group": plan.group,
-                    "label": plan.label,
+                    "label": text(plan.label),
                     "next_fetch": iso(plan.next_fetch),
                     "reason": plan.reason,
-                    "message": plan.message,
+                    "message": text(plan.message),
                 }
                 for plan in snap.schedule
             ],
@@ -131,14 +132,14 @@ class AccountView:
 @dataclass(frozen=True)
 class HomeAssistantView:
     state: str  # connected, waiting, unreachable, demo or not_configured
-    message: str
+    message: str  # English; a Text translates where shown
     url: str
     last_publish: datetime | None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, translator: Translator | None = None) -> dict[str, Any]:
         return {
             "state": self.state,
-            "message": self.message,
+            "message": (translator or Translator()).text(self.message),
             "url": self.url,
             "last_publish": iso(self.last_publish),
         }
@@ -167,7 +168,10 @@ def entity_rows(states: Sequence[EntityState]) -> list[EntityRow]:
     return sorted(rows, key=lambda row: row.entity_id)
 
 
-def headline_metrics(prefix: str, states: Sequence[EntityState]) -> list[Metric]:
+def headline_metrics(
+    prefix: str, states: Sequence[EntityState], translator: Translator | None = None
+) -> list[Metric]:
+    translator = translator or Translator()
     by_object_id = {object_id(s.entity_id): s for s in states}
     metrics = []
     for sensor, place in HEADLINES:
@@ -175,27 +179,29 @@ def headline_metrics(prefix: str, states: Sequence[EntityState]) -> list[Metric]
         state = by_object_id.get(f"{prefix}_{sensor.key}")
         usable = state is not None and state.state not in ("unknown", "unavailable", "")
         unit = str((state.attributes or {}).get("unit_of_measurement") or "") if state else ""
-        value, unit = display_value(state.state, unit) if usable and state else (None, unit)
+        value, unit = (
+            display_value(state.state, unit, translator) if usable and state else (None, unit)
+        )
         metrics.append(
             Metric(
                 label=label,
                 value=value,
                 unit="" if unit.lower() == label.lower() else unit,
                 entity_id=state.entity_id if state else "",
+                state=state.state if state else "",
             )
         )
     return metrics
 
 
-def display_value(state: str, unit: str) -> tuple[str, str]:
-    """A card's number as people read it: 7.17 h -> "7 h 10 min"."""
+def display_value(state: str, unit: str, translator: Translator) -> tuple[str, str]:
+    """A card's number as people read it: 7.17 h -> "7 hr 10 min", 7523 -> "7.523" (de)."""
     if unit == "h":
         try:
-            minutes = round(float(state) * 60)
+            return translator.duration_hours(float(state)), ""
         except ValueError:
             return state, unit
-        return f"{minutes // 60} h {minutes % 60:02d} min", ""
-    return state, unit
+    return translator.number(state), unit
 
 
 def trend_series(
@@ -209,21 +215,30 @@ def trend_series(
     )
 
 
-def trends(trend_days: Mapping[str, Mapping[str, float]], today: date | None) -> list[Trend]:
+def trends(
+    trend_days: Mapping[str, Mapping[str, float]],
+    today: date | None,
+    translator: Translator | None = None,
+) -> list[Trend]:
     """One chart per trend sensor; no points before the account's first sync."""
+    translator = translator or Translator()
     result = []
     for sensor, place in TRENDS:
         label, unit = place.label, sensor.unit or ""
         points = trend_series(trend_days.get(sensor.key, {}), today) if today else ()
-        result.append(Trend(label, unit, points, _chart(points, label, unit)))
+        result.append(Trend(label, unit, points, _chart(points, label, unit, translator)))
     return result
 
 
-def _chart(points: tuple[tuple[date, float | None], ...], label: str, unit: str) -> str | None:
+def _chart(
+    points: tuple[tuple[date, float | None], ...], label: str, unit: str, translator: Translator
+) -> str | None:
     if not any(v is not None for _, v in points):
         return None
     try:
-        return render_trend_chart(points, title=label, unit=unit)
+        return render_trend_chart(
+            points, title=translator.text(label), unit=unit, translator=translator
+        )
     except Exception:  # a chart bug must not take the page down; the table still shows
         LOG.exception("Cannot draw the %s chart", label)
         return None
@@ -233,24 +248,35 @@ def home_assistant_view(snapshot: AddonSnapshot, demo: bool) -> HomeAssistantVie
     url = snapshot.home_assistant_url
     match snapshot.home_assistant:
         case HomeAssistantState.CONNECTED:
-            message = "Home Assistant: connected."
+            message: str = _l("Home Assistant: connected.")
         case HomeAssistantState.UNREACHABLE:
-            why = (snapshot.error or "").strip().rstrip(".") or "no answer"
+            why = (snapshot.error or "").strip().rstrip(".") or _l("no answer")
             # The publisher's own sentence already names the address and what will be re-sent.
             message = (
                 f"{why}."
                 if url in why
-                else f"Home Assistant is unreachable at {url}: {why}. States are kept and "
-                "sent when it answers again."
+                else _l(
+                    "Home Assistant is unreachable at %(url)s: %(why)s. States are kept and "
+                    "sent when it answers again.",
+                    url=url,
+                    why=why,
+                )
             )
         case HomeAssistantState.WAITING:
-            message = f"Home Assistant: waiting for the first sync to send states to {url}."
+            message = _l(
+                "Home Assistant: waiting for the first sync to send states to %(url)s.", url=url
+            )
         case HomeAssistantState.NOT_CONFIGURED:
             message = (
-                f"Demo mode: no Home Assistant configured; states would be sent to {url}."
+                _l(
+                    "Demo mode: no Home Assistant configured; states would be sent to %(url)s.",
+                    url=url,
+                )
                 if demo
-                else "Home Assistant is not configured: states are not sent anywhere. "
-                "Restart the add-on; if this stays, reinstall it so it gets API access."
+                else _l(
+                    "Home Assistant is not configured: states are not sent anywhere. "
+                    "Restart the add-on; if this stays, reinstall it so it gets API access."
+                )
             )
             return HomeAssistantView("demo" if demo else "not_configured", message, url, None)
     return HomeAssistantView(str(snapshot.home_assistant), message, url, snapshot.last_publish)
@@ -297,7 +323,10 @@ def collect_home_assistant(services: Services) -> HomeAssistantView:
     return home_assistant_view(snapshot, services.settings.demo)
 
 
-def credentials_description(services: Services) -> dict[str, Any]:
+def credentials_description(
+    services: Services, translator: Translator | None = None
+) -> dict[str, Any]:
+    text = (translator or Translator()).text
     try:
         described = dict(services.credentials.describe())
     except Exception:
@@ -309,17 +338,22 @@ def credentials_description(services: Services) -> dict[str, Any]:
         "client_id": described.get("client_id"),
         "source": described.get("source"),
         "has_secret": bool(described.get("has_secret")),
-        "problems": [str(p) for p in problems] if isinstance(problems, list) else [],
+        "problems": [text(p) for p in problems] if isinstance(problems, list) else [],
     }
 
 
-def status_document(services: Services, pending: PendingAuthorizations) -> dict[str, Any]:
-    """The body of ``GET /api/status``: everything the panel polls, never a secret."""
+def status_document(
+    services: Services, pending: PendingAuthorizations, translator: Translator | None = None
+) -> dict[str, Any]:
+    """The body of ``GET /api/status``: everything the panel polls, never a secret.
+
+    Sentences are in ``translator``'s language (the request's), English by default."""
+    translator = translator or Translator()
     return {
         "version": __version__,
         "demo": services.settings.demo,
-        "problems": list(services.settings.problems),
-        "credentials": credentials_description(services),
-        "home_assistant": collect_home_assistant(services).to_json(),
-        "accounts": [view.to_json() for view in collect_accounts(services, pending)],
+        "problems": [translator.text(p) for p in services.settings.problems],
+        "credentials": credentials_description(services, translator),
+        "home_assistant": collect_home_assistant(services).to_json(translator),
+        "accounts": [view.to_json(translator) for view in collect_accounts(services, pending)],
     }

@@ -38,7 +38,7 @@ def test_each_point_has_a_tooltip_with_day_and_value():
     root = parse(render_trend_chart(days([41.5, 48]), title="HRV", unit="ms"))
 
     tooltips = ["".join(c.find(f"{SVG}title").itertext()) for c in points(root)]
-    assert tooltips == ["2025-03-01: 41.5 ms", "2025-03-02: 48 ms"]
+    assert tooltips == ["Mar 1, 2025: 41.5 ms", "Mar 2, 2025: 48 ms"]
 
 
 def test_latest_value_is_shown_as_text_and_announced():
@@ -47,14 +47,14 @@ def test_latest_value_is_shown_as_text_and_announced():
 
     assert "54 bpm" in texts(root)
     assert root.get("role") == "img"
-    assert root.get("aria-label") == "Resting heart rate: latest 54 bpm on 2025-03-03, 3 days"
+    assert root.get("aria-label") == "Resting heart rate: latest 54 bpm on Mar 3, 2025, 3 days"
     assert "".join(root.find(f"{SVG}title").itertext()).startswith("Resting heart rate")
 
 
 def test_latest_value_skips_trailing_missing_days():
     root = parse(render_trend_chart(days([60, 66, None]), title="Readiness", unit=""))
 
-    assert "latest 66 on 2025-03-02" in root.get("aria-label")
+    assert "latest 66 on Mar 2, 2025" in root.get("aria-label")
     latest = [c for c in points(root) if "latest" in c.get("class", "")]
     assert len(latest) == 1
 
@@ -129,7 +129,7 @@ def test_unsorted_input_is_drawn_in_day_order():
 
     xs = [float(c.get("cx")) for c in points(root)]
     assert xs == sorted(xs)
-    assert "latest 30 on 2025-03-03" in root.get("aria-label")
+    assert "latest 30 on Mar 3, 2025" in root.get("aria-label")
 
 
 def test_constant_series_draws_a_flat_line_without_dividing_by_zero():
@@ -158,7 +158,7 @@ def test_not_a_number_counts_as_missing():
 def test_no_values_says_no_data_yet(series):
     root = parse(render_trend_chart(series, title="HRV", unit="ms"))
 
-    assert "No data yet" in texts(root)
+    assert "No data yet." in texts(root)
     assert points(root) == []
     assert root.get("aria-label") == "HRV: no data yet"
 

@@ -120,12 +120,12 @@ def test_one_connected_account_gets_the_full_dashboard(
         "Steps",
     ):
         assert label in html
-    assert "48 ms" in html and "10234 steps" in html and "7.4 h" in html
+    assert "48 ms" in html and "10,234 steps" in html and "7.4 h" in html
     assert "<code>sensor.oura_sleep_score</code>" in html
     assert "Oura Lowest heart rate" in html
     assert ">Sync now</button>" in html and ">Reconnect</button>" in html
     assert ">Disconnect</button>" in html and ">Yes, disconnect</button>" in html
-    assert "2025-01-30 06:50" in html  # last sync
+    assert '<time datetime="2025-01-30T06:50:00+00:00">1/30/25, 6:50\u202fAM</time>' in html
 
 
 def test_the_dashboard_draws_a_chart_for_every_trend_with_data(
@@ -137,8 +137,8 @@ def test_the_dashboard_draws_a_chart_for_every_trend_with_data(
     charts = re.findall(r'<svg[^>]*role="img"', html)
     assert len(charts) == 3
     assert html.count('class="point') >= 3 * 25
-    assert "No activity score data yet." in html
-    assert "No resting heart rate data yet." in html
+    empty = re.findall(r'<figcaption>([^<]+)</figcaption>\s*<p class="muted">No data yet\.', html)
+    assert empty == ["Activity score", "Resting heart rate"]
 
 
 def test_without_the_chart_renderer_the_trends_show_as_tables(
@@ -148,7 +148,7 @@ def test_without_the_chart_renderer_the_trends_show_as_tables(
     monkeypatch.setattr(views, "render_trend_chart", None)
     html = page(panel)
     assert "<svg" not in html
-    assert "<td>2025-01-01</td><td>70.0</td>" in html
+    assert "<td>Jan 1, 2025</td><td>70</td>" in html
 
 
 def test_a_failing_chart_renderer_does_not_break_the_page(
@@ -161,7 +161,7 @@ def test_a_failing_chart_renderer_does_not_break_the_page(
 
     monkeypatch.setattr(views, "render_trend_chart", broken)
     html = page(panel)
-    assert "<td>2025-01-30</td>" in html
+    assert "<td>Jan 30, 2025</td>" in html
 
 
 def test_a_connected_account_without_data_yet_says_so(panel: Panel, services: FakeServices) -> None:
@@ -184,7 +184,7 @@ def test_three_accounts_get_overview_cards_and_their_own_pages(
     # ... but each card shows the three scores at a glance
     for name in ("oura", "partner", "kid"):
         prefix = "oura" if name == "oura" else f"oura_{name}"
-        assert f'data-entity="sensor.{prefix}_readiness_score">77<' in html
+        assert f'data-entity="sensor.{prefix}_readiness_score" data-state="77">77<' in html
     detail = page(panel, "/accounts/partner")
     assert "Latest numbers" in detail
     assert "<code>sensor.oura_partner_steps</code>" in detail

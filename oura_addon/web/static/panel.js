@@ -12,6 +12,20 @@
   var PENDING_EVERY_MS = 2500;
   var statusTimer = null;
   var connecting = null; // account name while an authorization is in flight
+  var language = document.documentElement.lang || "en";
+
+  // The page embeds this script's sentences in its language (see web/script_messages.py).
+  var MESSAGES = (function () {
+    var block = document.getElementById("panel-messages");
+    try { return block ? JSON.parse(block.textContent) : {}; } catch (e) { return {}; }
+  })();
+
+  function text(key, values) {
+    var sentence = MESSAGES[key] || key;
+    return sentence.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && name in values ? String(values[name]) : whole;
+    });
+  }
 
   function api(method, path, payload) {
     var options = {
@@ -26,7 +40,7 @@
     return fetch(root + path, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
-          var error = new Error(data.message || ("The add-on answered " + response.status + "."));
+          var error = new Error(data.message || text("answered", { status: response.status }));
           error.kind = data.error;
           throw error;
         }
@@ -95,7 +109,7 @@
   if (copyButton) {
     copyButton.addEventListener("click", function () {
       var text = redirectUri();
-      var done = function () { copyButton.textContent = "Copied"; };
+      var done = function () { copyButton.textContent = text("copied"); };
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(text).then(done, function () { selectRedirectUri(); });
       } else {
@@ -111,7 +125,7 @@
     var selection = window.getSelection();
     selection.removeAllRanges();
     selection.addRange(range);
-    say("Press Ctrl+C (or ⌘C) to copy the selected redirect URI.", false);
+    say(text("copy_by_hand"), false);
   }
 
   // --- Connecting ----------------------------------------------------------------------
@@ -173,14 +187,7 @@
     // so the redirect back from Oura can end on a "401: Unauthorized" page, whose address
     // still carries the code and state.
     document.getElementById("paste-form").hidden = false;
-    help.textContent = pasteMode()
-      ? "Oura's consent page opened in a new tab. After you approve, your browser lands on " +
-        "a page that does not load: copy its whole address, paste it below and click " +
-        "\"Finish connecting\"."
-      : "Oura's consent page opened in a new tab. Approve access there; this panel updates " +
-        "by itself. If that tab ends on an error page (such as \"401: Unauthorized\") " +
-        "instead of \"Connected\", copy its whole address, paste it below and click " +
-        "\"Finish connecting\".";
+    help.textContent = pasteMode() ? text("help_paste") : text("help_callback");
     box.scrollIntoView({ block: "nearest" });
     if (pasteMode()) { document.getElementById("paste-url").focus(); }
   }
@@ -212,7 +219,7 @@
   if (pasteForm) {
     pasteForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (!connecting) { say("Click Connect first.", true); return; }
+      if (!connecting) { say(text("click_connect_first"), true); return; }
       var button = pasteForm.querySelector("button");
       button.disabled = true;
       api("POST", "api/accounts/" + encodeURIComponent(connecting) + "/paste", {
@@ -227,20 +234,65 @@
 
   // --- Status refresh ------------------------------------------------------------------
 
-  function formatTime(iso, empty) {
-    // Same shape as the server renders ("2025-01-30 06:50"), in the add-on's time zone.
-    return iso ? iso.slice(0, 16).replace("T", " ") : empty;
+  // --- Locale-aware values (the server renders the first ones with the same CLDR data) ---
+
+  function formatNumber(state) {
+    var number = Number(state);
+    if (state === "" || state === null || !isFinite(number)) { return state; }
+    try {
+      return new Intl.NumberFormat(language, { maximumFractionDigits: 20 }).format(number);
+    } catch (e) { return state; }
   }
 
-  function setField(card, field, text) {
+  function formatUnit(value, unit) {
+    return new Intl.NumberFormat(language, { style: "unit", unit: unit, unitDisplay: "short" })
+      .format(value);
+  }
+
+  function formatState(state, unit) {
+    var number = Number(state);
+    if (unit === "h" && state !== "" && isFinite(number)) {
+      try {  // 7.17 h -> "7 hr 10 min", as the server renders durations
+        var minutes = Math.round(number * 60);
+        var parts = [];
+        if (minutes >= 60) { parts.push(formatUnit(Math.floor(minutes / 60), "hour")); }
+        if (minutes % 60 || minutes < 60) { parts.push(formatUnit(minutes % 60, "minute")); }
+        return parts.join(" ");
+      } catch (e) { /* an old browser without unit formats: the plain number below */ }
+    }
+    return formatNumber(state) + (unit ? " " + unit : "");
+  }
+
+  function setTime(card, field, iso, empty) {
+    var element = card.querySelector('[data-field="' + field + '"]');
+    if (!element) { return; }
+    var shown = element.querySelector("time");
+    if (shown && shown.getAttribute("datetime") === iso) { return; }  // unchanged
+    if (!iso) { element.textContent = empty; return; }
+    // The wall-clock time of the add-on's zone, as the ISO text says, in the locale's format.
+    var parts = iso.match(/^(\d+)-(\d+)-(\d+)T(\d+):(\d+)/);
+    var time = document.createElement("time");
+    time.setAttribute("datetime", iso);
+    time.textContent = parts ? new Intl.DateTimeFormat(language, {
+      dateStyle: "short", timeStyle: "short", timeZone: "UTC"
+    }).format(new Date(Date.UTC(+parts[1], parts[2] - 1, +parts[3], +parts[4], +parts[5]))) : iso;
+    element.textContent = "";
+    element.appendChild(time);
+  }
+
+  function setField(card, field, value) {
     var element = card.querySelector('[data-field="' + field + '"]');
     if (element) {
-      element.textContent = text || "";
-      if (element.tagName === "P") { element.hidden = !text; }
+      element.textContent = value || "";
+      if (element.tagName === "P") { element.hidden = !value; }
     }
   }
 
-  var LABELS = { connected: "Connected", needs_reconnect: "Needs reconnecting", not_connected: "Not connected" };
+  var CONNECTION_LABELS = {
+    connected: text("connected"),
+    needs_reconnect: text("needs_reconnect"),
+    not_connected: text("not_connected")
+  };
 
   function applyStatus(status) {
     var haLine = document.getElementById("ha-status");
@@ -255,21 +307,26 @@
       if (!card) { return; }
       var badge = card.querySelector('[data-field="connection"]');
       if (badge) {
-        badge.textContent = LABELS[account.connection] || account.connection;
+        badge.textContent = CONNECTION_LABELS[account.connection] || account.connection;
         badge.className = "badge " + account.connection;
       }
-      setField(card, "email", account.email || "unknown");
-      setField(card, "last_sync", formatTime(account.last_sync, "never"));
-      setField(card, "next_sync", formatTime(account.next_sync, "not scheduled"));
+      setField(card, "email", account.email || text("unknown"));
+      setTime(card, "last_sync", account.last_sync, text("never"));
+      setTime(card, "next_sync", account.next_sync, text("not_scheduled"));
       (account.schedule || []).forEach(function (plan) {
         setField(card, "schedule-" + plan.group, plan.message);
       });
       setField(card, "auth_error", account.auth_error);
       setField(card, "last_error", account.last_error);
-      setField(card, "syncing", account.syncing ? "Syncing now…" : "");
+      setField(card, "syncing", account.syncing ? text("syncing") : "");
       (account.entities || []).forEach(function (entity) {
         document.querySelectorAll('[data-entity="' + CSS.escape(entity.entity_id) + '"]').forEach(
-          function (cell) { cell.textContent = entity.state + (entity.unit ? " " + entity.unit : ""); }
+          function (cell) {
+            // The server's rendering (durations, the locale's digits) stays until the value moves.
+            if (cell.dataset.state === entity.state) { return; }
+            cell.dataset.state = entity.state;
+            cell.textContent = formatState(entity.state, entity.unit);
+          }
         );
       });
     });

@@ -1,0 +1,191 @@
+"""The add-on's languages: message catalogues, deferred sentences and locale-aware formatting.
+
+Sentences are written in English and marked for translation: ``_("...")`` in templates and
+``_l("... %(name)s ...", name=value)`` in Python. ``_l`` returns a ``Text``, which *is* the
+English sentence (for logs, comparisons and scripts) and remembers its message id and values,
+so whoever shows it to a person translates it there with a ``Translator``.
+
+Catalogues are gettext ``.po`` files under ``oura_addon/locales/<lang>/LC_MESSAGES``, read once
+at start-up (no compile step: what is in the repository is what runs). Numbers, dates and
+durations come from Babel's CLDR data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime, format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.units import format_unit
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_LANGUAGE = "en"
+# The panel's languages; English is the source text, the others have catalogues.
+LANGUAGES = ("en", "de", "fr", "es", "nl")
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DOMAIN = "messages"
+
+
+class Text(str):
+    """An English sentence that can still be shown in another language (see the module doc)."""
+
+    msgid: str
+    params: Mapping[str, object]
+
+    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Text:
+        params = dict(params or {})
+        english = msgid % params if params else msgid
+        text = super().__new__(cls, english)
+        text.msgid = msgid
+        text.params = params
+        return text
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Text, (self.msgid, self.params))
+
+
+def _l(msgid: str, **params: object) -> Text:
+    """Mark a sentence for translation where it is shown; ``%(name)s`` takes ``params``."""
+    return Text(msgid, params)
+
+
+def _load_catalogue(path: Path) -> gettext.GNUTranslations:
+    stat = path.stat()
+    return _compiled_catalogue(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)  # every app (tests build many) shares one parse per file version
+def _compiled_catalogue(path: Path, _mtime_ns: int, _size: int) -> gettext.GNUTranslations:
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=path.parents[1].name)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out, as gettext would
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """One language's sentences and formats. Pure: build one per request or per message."""
+
+    language: str = DEFAULT_LANGUAGE
+    translations: gettext.NullTranslations = field(
+        default_factory=gettext.NullTranslations, repr=False
+    )
+
+    @property
+    def locale(self) -> Locale:
+        # ``language`` may carry a region ("en-GB"): its formats, with the base's sentences.
+        try:
+            return Locale.parse(self.language.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            return Locale.parse(self.language.split("-")[0])
+
+    def gettext(self, msgid: str, **params: object) -> str:
+        translated = self.translations.gettext(msgid)
+        return self._format(translated, msgid, params) if params else translated
+
+    def ngettext(self, singular: str, plural: str, count: int, **params: object) -> str:
+        translated = self.translations.ngettext(singular, plural, count)
+        values = {"num": count, **params}
+        return self._format(translated, singular if count == 1 else plural, values)
+
+    def text(self, value: object) -> str:
+        """``value`` in this language: a ``Text`` is translated (its values too), a plain
+        sentence is looked up as a message id, anything else is shown as it is."""
+        if isinstance(value, Text):
+            params = {
+                key: self.text(param) if isinstance(param, Text) else param
+                for key, param in value.params.items()
+            }
+            translated = self.translations.gettext(value.msgid)
+            return self._format(translated, value.msgid, params) if params else translated
+        if isinstance(value, str):
+            return self.translations.gettext(value) if value else value
+        return "" if value is None else str(value)
+
+    @staticmethod
+    def _format(translated: str, msgid: str, params: Mapping[str, object]) -> str:
+        try:
+            return translated % params
+        except (KeyError, ValueError, TypeError):  # a broken translation: show the English
+            LOG.warning("Translation of %r does not fit its values", msgid)
+            return msgid % params
+
+    # -- formats ---------------------------------------------------------------------------
+
+    def number(self, value: object) -> str:
+        """A number as this locale writes it ("7,523" / "7.523" / "7 523"); other values as is."""
+        if isinstance(value, bool) or value is None:
+            return "" if value is None else str(value)
+        try:
+            number = value if isinstance(value, int | float) else Decimal(str(value).strip())
+        except InvalidOperation:
+            return str(value)
+        if isinstance(number, Decimal) and not number.is_finite():
+            return str(value)
+        return format_decimal(number, locale=self.locale, decimal_quantization=False)
+
+    def datetime(self, moment: dt.datetime) -> str:
+        """Date and time, short, in the moment's own time zone."""
+        return format_datetime(moment, "short", tzinfo=moment.tzinfo, locale=self.locale)
+
+    def date(self, day: dt.date) -> str:
+        return format_date(day, "medium", locale=self.locale)
+
+    def short_day(self, day: dt.date) -> str:
+        """Month and day only: "Jan 30" / "30. Jan." / "30 janv."."""
+        return format_skeleton("MMMd", day, locale=self.locale)
+
+    def duration_hours(self, hours: float) -> str:
+        """A duration as people read it: 7.17 h -> "7 hr 10 min" / "7 Std. 10 Min."."""
+        minutes = round(hours * 60)
+        whole, rest = divmod(minutes, 60)
+        parts = []
+        if whole:
+            parts.append(format_unit(whole, "duration-hour", length="short", locale=self.locale))
+        if rest or not whole:
+            parts.append(format_unit(rest, "duration-minute", length="short", locale=self.locale))
+        return " ".join(parts)
+
+
+class Catalogues:
+    """Every language's translations, read once; ``translator(language)`` picks one."""
+
+    def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
+        self._translators: dict[str, Translator] = {DEFAULT_LANGUAGE: Translator()}
+        for language in LANGUAGES[1:]:
+            path = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+            try:
+                translations: gettext.NullTranslations = _load_catalogue(path)
+            except Exception:  # a broken catalogue costs that language, never the panel
+                LOG.exception(
+                    "Cannot read the %s translations at %s; using English", language, path
+                )
+                translations = gettext.NullTranslations()
+            self._translators[language] = Translator(language, translations)
+
+    def translator(self, language: str | None) -> Translator:
+        """The language's translator (a region such as "de-AT" keeps its own formats);
+        English for anything not shipped."""
+        tag = (language or "").replace("_", "-").strip()
+        base = tag.split("-")[0].lower()
+        if base not in self._translators:
+            return self._translators[DEFAULT_LANGUAGE]
+        translator = self._translators[base]
+        region = tag[len(base) + 1 :]
+        if not region or not region.isalnum():
+            return translator
+        return replace(translator, language=f"{base}-{region.upper()}")

@@ -1,0 +1,40 @@
+"""The sentences panel.js shows, by key: the page embeds them in its language.
+
+panel.js calls ``text("key", {name: value})``; add a key here (and its translations) for
+every new sentence the script shows. A test checks both sides name the same keys.
+"""
+
+from __future__ import annotations
+
+from ..i18n import Text, Translator, _l
+
+SCRIPT_MESSAGES: dict[str, Text] = {
+    "answered": _l("The add-on answered %(status)s."),
+    "copied": _l("Copied"),
+    "copy_by_hand": _l("Press Ctrl+C (or ⌘C) to copy the selected redirect URI."),
+    "click_connect_first": _l("Click Connect first."),
+    "help_paste": _l(
+        "Oura's consent page opened in a new tab. After you approve, your browser lands on a "
+        "page that does not load: copy its whole address, paste it below and click "
+        "“Finish connecting”."
+    ),
+    "help_callback": _l(
+        "Oura's consent page opened in a new tab. Approve access there; this panel updates by "
+        "itself. If that tab ends on an error page (such as “401: Unauthorized”) instead of "
+        "“Connected”, copy its whole address, paste it below and click “Finish connecting”."
+    ),
+    "unknown": _l("unknown"),
+    "never": _l("never"),
+    "not_scheduled": _l("not scheduled"),
+    "syncing": _l("Syncing now…"),
+    "connected": _l("Connected"),
+    "needs_reconnect": _l("Needs reconnecting"),
+    "not_connected": _l("Not connected"),
+}
+
+
+def script_messages(translator: Translator) -> dict[str, str]:
+    # The %(name)s placeholders stay: panel.js fills them in.
+    return {
+        key: translator.translations.gettext(text.msgid) for key, text in SCRIPT_MESSAGES.items()
+    }
