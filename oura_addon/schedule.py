@@ -26,6 +26,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
 from typing import Any
 
+from .i18n import _l
+
 
 class Group(Enum):
     NIGHT = "night"
@@ -348,10 +350,11 @@ def forget_fetches(state: ScheduleState) -> ScheduleState:
 
 # -- words for the panel ----------------------------------------------------------------------
 
+# Marked with _l: English here, translated where the panel shows them.
 GROUP_LABELS: Mapping[Group, str] = {
-    Group.NIGHT: "Last night (sleep, readiness, SpO2)",
-    Group.DAYTIME: "Daytime (activity, stress, heart rate)",
-    Group.SLOW: "Rarely changing (ring, VO2 max, cardiovascular age)",
+    Group.NIGHT: _l("Last night (sleep, readiness, SpO2)"),
+    Group.DAYTIME: _l("Daytime (activity, stress, heart rate)"),
+    Group.SLOW: _l("Rarely changing (ring, VO2 max, cardiovascular age)"),
 }
 
 
@@ -359,17 +362,36 @@ def reason_text(reason: str, at: datetime, window: ArrivalWindow, policy: Policy
     """One sentence for the panel: why the group is fetched when it is."""
     clock = at.strftime("%H:%M")
     minutes = round(policy.poll_interval / MINUTE)
+    if reason == "waiting_for_night":
+        usual = window.label()
+        return (
+            _l(
+                "waiting for last night's sleep (usually arrives %(window)s); "
+                "next check at %(clock)s",
+                window=usual,
+                clock=clock,
+            )
+            if window.learned
+            else _l(
+                "waiting for last night's sleep (usually arrives %(window)s, until learned); "
+                "next check at %(clock)s",
+                window=usual,
+                clock=clock,
+            )
+        )
     sentences = {
-        "first_fetch": "first fetch since the add-on started",
-        "waiting_for_night": (
-            f"waiting for last night's sleep (usually arrives {window.label()}"
-            f"{'' if window.learned else ', until learned'}); next check at {clock}"
+        "first_fetch": _l("first fetch since the add-on started"),
+        "night_follows": _l("last night's scores are in; fetching the rest of the night now"),
+        "night_arrived": _l("last night's data is in; next check at %(clock)s", clock=clock),
+        "awake": _l(
+            "every %(minutes)s min while you are awake; next check at %(clock)s",
+            minutes=minutes,
+            clock=clock,
         ),
-        "night_follows": "last night's scores are in; fetching the rest of the night now",
-        "night_arrived": f"last night's data is in; next check at {clock}",
-        "awake": f"every {minutes} min while you are awake; next check at {clock}",
-        "asleep": f"you are probably asleep; next check at {clock}",
-        "slow": f"changes rarely; next check at {clock}",
-        "rate_limited": f"Oura asked to slow down; everything waits until {clock}",
+        "asleep": _l("you are probably asleep; next check at %(clock)s", clock=clock),
+        "slow": _l("changes rarely; next check at %(clock)s", clock=clock),
+        "rate_limited": _l(
+            "Oura asked to slow down; everything waits until %(clock)s", clock=clock
+        ),
     }
-    return sentences.get(reason, f"next check at {clock}")
+    return sentences.get(reason, _l("next check at %(clock)s", clock=clock))

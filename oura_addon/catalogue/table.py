@@ -270,8 +270,8 @@ SENSORS: tuple[SensorDescription, ...] = (
                d.field("bedtime_end"), "mdi:alarm"),
     # --- readiness ---
     _score("daily_readiness", "readiness_score", "Readiness score", "mdi:gauge",
-           trend=PanelPlace(_l("Readiness score"), 2), headline=PanelPlace(_l("Readiness score"), 2),
-           statistic=True),
+           trend=PanelPlace(_l("Readiness score"), 2),
+           headline=PanelPlace(_l("Readiness score"), 2), statistic=True),
     *(_contributor("daily_readiness", "readiness", c, n) for c, n in _readiness_contributors),
     # A deviation is a difference of temperatures, not a temperature: no device class.
     SensorDescription("temperature_deviation", "Temperature deviation", "daily_readiness",

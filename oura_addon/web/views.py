@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..i18n import Text, Translator, _l
 from ..catalogue import HEADLINES, TRENDS
 from ..history import TREND_DAYS
+from ..i18n import Translator, _l
 from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from ..states import EntityState
 from .charts import render_trend_chart
