@@ -20,6 +20,8 @@ from .logs import SecretRedactor, configure_logging
 from .settings import load_settings
 from .simulator import SimulatorConfig, SimulatorServer, create_simulator
 
+_LOGGER = logging.getLogger(__name__)
+
 DEMO_CLIENT_ID = "demo-client"
 DEMO_CLIENT_SECRET = "demo-secret"
 
@@ -81,17 +83,16 @@ def main(argv: list[str] | None = None) -> None:
         settings = load_settings(demo_environment(args, oura.url))
         redactor = SecretRedactor(settings.secrets)
         configure_logging(settings.log_level, redactor)
-        log = logging.getLogger("oura_addon.demo")
-        log.info("Oura simulator (%d users, %d days) at %s", args.users, args.days, oura.url)
+        _LOGGER.info("Oura simulator (%d users, %d days) at %s", args.users, args.days, oura.url)
         publish = bool(args.ha_url and args.ha_token)
         if publish:
-            log.info("Publishing sensors to Home Assistant at %s", settings.ha_api_url)
+            _LOGGER.info("Publishing sensors to Home Assistant at %s", settings.ha_api_url)
         else:
-            log.info(
+            _LOGGER.info(
                 "No Home Assistant given (--ha-url/--ha-token): states would be sent to %s",
                 settings.ha_api_url,
             )
-        log.info("Open http://%s:%d and click Connect", args.host, args.port)
+        _LOGGER.info("Open http://%s:%d and click Connect", args.host, args.port)
         serve(build_addon(settings, redactor, publish=publish))
 
 

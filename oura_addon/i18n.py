@@ -29,7 +29,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
-LOG = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "en"
 # The panel's languages; English is the source text, the others have catalogues.
@@ -121,7 +121,7 @@ class Translator:
         try:
             return translated % params
         except (KeyError, ValueError, TypeError):  # a broken translation: show the English
-            LOG.warning("Translation of %r does not fit its values", msgid)
+            _LOGGER.warning("Translation of %r does not fit its values", msgid)
             return msgid % params
 
     # -- formats ---------------------------------------------------------------------------
@@ -171,7 +171,7 @@ class Catalogues:
             try:
                 translations: gettext.NullTranslations = _load_catalogue(path)
             except Exception:  # a broken catalogue costs that language, never the panel
-                LOG.exception(
+                _LOGGER.exception(
                     "Cannot read the %s translations at %s; using English", language, path
                 )
                 translations = gettext.NullTranslations()

@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 import requests
 
-from .. import __version__
 from ..http import RetryPolicy, new_session
 from .endpoints import ENDPOINTS_BY_NAME, Endpoint, Window
 from .errors import (
@@ -52,7 +51,6 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-USER_AGENT = f"oura-ha-addon/{__version__}"
 # A runaway next_token chain must end; Oura pages are large, so this is far beyond real use.
 MAX_PAGES = 500
 # Endpoints whose newest sample is all the add-on shows: one tiny request instead of a window.
@@ -205,7 +203,7 @@ class OuraClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._tokens = token_provider
-        self._session = session or new_session(USER_AGENT)
+        self._session = session or new_session()
         self._policy = policy or RetryPolicy()
 
     def close(self) -> None:

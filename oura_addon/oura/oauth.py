@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
-from .. import __version__
 from ..http import RetryPolicy, new_session
 from ..storage import CorruptFileError, read_json, write_json
 from .endpoints import DEFAULT_SCOPES
@@ -53,7 +52,6 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-USER_AGENT = f"oura-ha-addon/{__version__}"
 # Statuses with which a token URL says "not this app": worth one try at the other URL.
 FALLBACK_STATUSES = frozenset({400, 401})
 _BARE_CODE = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
@@ -227,7 +225,7 @@ class OAuthClient:
         self.token_url = token_url
         self.fallback_token_url = fallback_token_url
         self.revoke_url = revoke_url
-        self._session = session or new_session(USER_AGENT)
+        self._session = session or new_session()
         self._policy = policy or RetryPolicy()
         self._memory = token_url_memory or TokenUrlMemory()
 

@@ -23,7 +23,7 @@ from .session import STATE_CHANGING_METHODS, configure_session, csrf_ok, csrf_to
 
 __all__ = ["PASTE_REDIRECT_URI", "create_app"]
 
-LOG = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -113,7 +113,7 @@ def _http_error(err: HTTPException):
 
 
 def _unexpected_error(err: Exception):
-    LOG.exception("Unexpected error answering %s %s", request.method, request.path)
+    _LOGGER.exception("Unexpected error answering %s %s", request.method, request.path)
     message = INTERNAL_ERROR_MESSAGE
     if _wants_json():
         return jsonify({"error": "internal", "message": language.translator().text(message)}), 500

@@ -20,7 +20,7 @@ from .oauth_state import Pending, PendingAuthorizations
 if TYPE_CHECKING:
     from ..accounts import Account
 
-LOG = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 NO_CREDENTIALS_MESSAGE = _l("Enter your Oura app's client id and secret first.")
 
@@ -169,7 +169,7 @@ def finish_authorization(services: Services, pending: Pending, code: str) -> Con
     try:
         services.sync.account_connected(name)
     except Exception:  # the tokens are stored; the next scheduled cycle picks the account up
-        LOG.exception("Scheduler could not start syncing %s", name)
+        _LOGGER.exception("Scheduler could not start syncing %s", name)
     return Connected(name, email)
 
 
@@ -177,7 +177,7 @@ def _email_of(services: Services, name: str) -> str | None:
     try:
         info = services.oura_client(name).personal_info()
     except Exception as err:  # not fatal: connected, email unknown
-        LOG.warning("Connected %s but could not read its email (%s)", name, type(err).__name__)
+        _LOGGER.warning("Connected %s but could not read its email (%s)", name, type(err).__name__)
         return None
     email = getattr(info, "email", None)
     return email if isinstance(email, str) and email else None
@@ -190,19 +190,19 @@ def remove_account(services: Services, name: str) -> bool:
     try:
         tokens = services.accounts.tokens(name)
     except Exception:  # unreadable tokens must not block removing the account
-        LOG.exception("Cannot read the tokens of %s", name)
+        _LOGGER.exception("Cannot read the tokens of %s", name)
         tokens = None
     if tokens is not None:
         try:
             revoked = bool(services.oauth.revoke(tokens.access_token))
         except Exception:
-            LOG.warning("Revoking the token of %s failed", name)
+            _LOGGER.warning("Revoking the token of %s failed", name)
     # Forget it first: a sync the scheduler starts meanwhile then finds no account to post.
     services.accounts.delete(name)
     try:
         services.sync.account_removed(name, account.entity_prefix)
     except Exception:
-        LOG.exception("Could not remove the entities of %s", name)
+        _LOGGER.exception("Could not remove the entities of %s", name)
     return revoked
 
 

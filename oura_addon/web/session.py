@@ -18,7 +18,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..storage import atomic_write_bytes
 
-LOG = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 SECRET_KEY_FILE = "secret_key"
 SESSION_COOKIE_NAME = "oura_panel_session"
@@ -43,13 +43,13 @@ def load_secret_key(data_dir: Path) -> bytes:
     except FileNotFoundError:
         pass
     except OSError as err:
-        LOG.warning("Cannot read %s (%s); panel sessions end at restart", path, err.strerror)
+        _LOGGER.warning("Cannot read %s (%s); panel sessions end at restart", path, err.strerror)
         return secrets.token_bytes(32)
     key = secrets.token_bytes(32)
     try:
         atomic_write_bytes(path, key)
     except OSError as err:
-        LOG.warning("Cannot write %s (%s); panel sessions end at restart", path, err.strerror)
+        _LOGGER.warning("Cannot write %s (%s); panel sessions end at restart", path, err.strerror)
     return key
 
 

@@ -24,7 +24,7 @@ from .oauth_state import PendingAuthorizations
 if TYPE_CHECKING:
     from ..accounts import Account
 
-LOG = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 CONNECTION_LABELS = {
     "connected": _l("Connected"),
@@ -240,7 +240,7 @@ def _chart(
             points, title=translator.text(label), unit=unit, translator=translator
         )
     except Exception:  # a chart bug must not take the page down; the table still shows
-        LOG.exception("Cannot draw the %s chart", label)
+        _LOGGER.exception("Cannot draw the %s chart", label)
         return None
 
 
@@ -286,7 +286,7 @@ def collect_accounts(services: Services, pending: PendingAuthorizations) -> list
     try:
         accounts = services.accounts.list()
     except Exception:  # a broken store must still leave the panel usable to fix it
-        LOG.exception("Cannot list accounts")
+        _LOGGER.exception("Cannot list accounts")
         return []
     return [account_view(services, account, pending) for account in accounts]
 
@@ -297,7 +297,7 @@ def account_view(
     try:
         snapshot = services.sync.account_snapshot(account.name)
     except Exception:  # the scheduler may not know a just-created account yet
-        LOG.debug("No snapshot for %s", account.name, exc_info=True)
+        _LOGGER.debug("No snapshot for %s", account.name, exc_info=True)
         snapshot = AccountSnapshot(name=account.name, entity_prefix=account.entity_prefix)
     return AccountView(
         name=account.name,
@@ -314,7 +314,7 @@ def collect_home_assistant(services: Services) -> HomeAssistantView:
     try:
         snapshot = services.sync.addon_snapshot()
     except Exception:
-        LOG.exception("Cannot read the add-on status")
+        _LOGGER.exception("Cannot read the add-on status")
         snapshot = AddonSnapshot(
             HomeAssistantState.UNREACHABLE,
             services.settings.ha_api_url,
@@ -330,7 +330,7 @@ def credentials_description(
     try:
         described = dict(services.credentials.describe())
     except Exception:
-        LOG.exception("Cannot read the client credentials")
+        _LOGGER.exception("Cannot read the client credentials")
         described = {}
     # Only these keys ever leave: never a secret, whatever describe() grows.
     problems = described.get("problems") or []

@@ -41,18 +41,24 @@ def addon(simulator, tmp_path_factory) -> Iterator[AddonProcess]:
         yield process
 
 
+ACCOUNTS = (("oura", 1), ("bob", 2))
+
+
 @pytest.fixture(scope="module")
 def panel(addon) -> PanelClient:
-    panel = PanelClient(addon.url)
-    for name, user in (("oura", 1), ("bob", 2)):
-        assert "Connected" in panel.connect_with_auto_approve(name, user=user).text
-        wait_for(lambda n=name: panel.account(n)["last_sync"], 60, what=f"{name}'s first sync")
-    return panel
+    return PanelClient(addon.url)
 
 
 @pytest.fixture(autouse=True)
-def clean_faults(simulator, addon):
+def connected_accounts(simulator, addon, panel):
+    """Every test starts with no fault armed and both accounts connected and synced, so no
+    test depends on what an earlier one left behind."""
     simulator.simulator.faults.clear()
+    for name, user in ACCOUNTS:
+        account = next((a for a in panel.status()["accounts"] if a["name"] == name), None)
+        if account is None or account["connection"] != "connected":
+            assert "Connected" in panel.connect_with_auto_approve(name, user=user).text
+        wait_for(lambda n=name: panel.account(n)["last_sync"], 60, what=f"{name}'s first sync")
     yield
     simulator.simulator.faults.clear()
     assert addon.process.poll() is None, f"the add-on died:\n{addon.log_text}"
@@ -84,10 +90,15 @@ def test_an_oura_error_page_on_one_endpoint_keeps_its_last_values(panel, simulat
 
 
 def test_a_rate_limit_is_waited_out_and_the_sync_completes(panel, simulator):
+    log = simulator.simulator.requests
+    already = len(log.entries())
     simulator.simulator.faults.rate_limit(count=2, retry_after=1)
     account = _sync(panel, "oura")
     assert account["endpoint_errors"] == {}
     assert account["last_error"] is None
+    answered = [e.status for e in log.entries()[already:] if e.path.startswith("/v2/")]
+    assert answered.count(429) == 2, answered  # the limit really was hit, then waited out
+    assert answered[-1] == 200
 
 
 def test_a_membership_403_is_reported_for_that_data_only(panel, simulator):

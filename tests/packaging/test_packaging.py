@@ -6,7 +6,9 @@ Dockerfile and YAML linters are the ones requirements-dev.txt installs into the 
 
 from __future__ import annotations
 
+import ast
 import copy
+import fnmatch
 import importlib.util
 import json
 import os
@@ -561,3 +563,44 @@ def test_the_image_keeps_the_locale_data_of_every_panel_language():
     assert "root.dat" in kept
     for language in LANGUAGES:
         assert f"{language}*" in kept, language
+
+
+def _image_excludes() -> list[str]:
+    lines = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _in_image(path: str) -> bool:
+    """Whether ``path`` (relative to the repository) reaches the image through a COPY."""
+    excluded = any(
+        fnmatch.fnmatch(path, pattern.replace("**/", "*")) or path.startswith(pattern + "/")
+        for pattern in _image_excludes()
+    )
+    copied = path == "requirements.txt" or path.startswith(("oura_addon/", "rootfs/"))
+    return copied and not excluded
+
+
+def test_the_image_carries_the_addon_and_the_simulator_demo_mode_needs():
+    for module in ("oura_addon/__main__.py", "oura_addon/demo.py", "oura_addon/simulator/app.py"):
+        assert _in_image(module), module
+
+
+def test_the_image_leaves_out_the_benchmark_and_the_tests():
+    for path in ("oura_addon/benchmark.py", "oura_addon/freshness.py", "tests/ha_core.py"):
+        assert not _in_image(path), path
+
+
+def test_nothing_the_image_runs_imports_what_it_leaves_out():
+    left_out = {"benchmark", "freshness"}
+    for source in (REPO / "oura_addon").rglob("*.py"):
+        relative = source.relative_to(REPO).as_posix()
+        if not _in_image(relative):
+            continue
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or "", *(a.name for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                assert not left_out & set(name.split(".")), f"{relative} imports {name}"
