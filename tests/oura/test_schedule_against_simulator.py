@@ -25,7 +25,7 @@ from oura_addon.scheduler import Scheduler
 from oura_addon.settings import Settings
 from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
 
-from ..unit.test_statistics import HelsinkiHome, QuietPublisher
+from ..loopback.test_statistics_importer import HelsinkiHome, QuietPublisher
 
 TZ = ZoneInfo("Europe/Helsinki")
 DAY = date(2026, 3, 11)
