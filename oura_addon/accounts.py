@@ -1,8 +1,12 @@
-"""The account registry and token store: one private, backed-up file per account in /data.
+"""The account registry: one private, versioned document per account in /data.
 
 Layout: ``<data_dir>/accounts/<name>.json`` (+ ``.bak``), written only through
-``storage.write_json``. Token strings leave this module only through ``tokens()``,
-``access_token()`` and ``token_provider()``; everything else sees an ``Account`` view.
+``storage.write_versioned`` and read through ``storage.read_versioned`` (newest complete
+copy wins). The store only stores documents: every change goes through ``update(name, fn)``
+under the account's lock; the token lifecycle (refresh ahead of expiry, single flight) is
+``oura.session``'s. Token strings leave this module only through ``tokens()``; everything
+else sees an ``Account`` view. Every token it reads or writes is registered with the log
+redactor (``on_secret``).
 """
 
 from __future__ import annotations
@@ -11,19 +15,27 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .errors import AddonError, user_message
-from .oura.errors import InvalidGrant
+from .errors import AddonError
 from .oura.tokens import TokenSet
 from .states import entity_prefix
-from .storage import CorruptFileError, backup_path, delete_with_backup, read_json, write_json
+from .storage import (
+    CorruptFileError,
+    Versioned,
+    backup_path,
+    delete_with_backup,
+    read_versioned,
+    recover,
+    write_versioned,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +52,20 @@ CONNECTED = Connection.CONNECTED
 NEEDS_RECONNECT = Connection.NEEDS_RECONNECT
 NOT_CONNECTED = Connection.NOT_CONNECTED
 
-FIRST_PREFIX = "oura"
 ACCOUNTS_DIR_MODE = 0o700
-DEFAULT_REFRESH_MARGIN = 600.0
 
 UNREADABLE_MESSAGE = "Stored credentials are unreadable; reconnect this account."
 NOT_CONNECTED_MESSAGE = "This account is not connected yet; connect it from the panel."
 REFUSED_MESSAGE = "Oura refused the stored authorization; reconnect this account."
 
 _NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
+# Bad names are echoed in messages, but never more of them than this.
+ECHO_LIMIT = 64
 
-Refresh = Callable[[str], TokenSet]
+Document = dict[str, Any]
+# Called by create() under the registry lock with the new prefix and the ones taken;
+# raises ValueError (with a sentence for the user) to refuse the name.
+PrefixCheck = Callable[[str, Collection[str]], None]
 
 
 class AuthLost(AddonError):
@@ -63,18 +78,20 @@ class AuthLost(AddonError):
         self.account = account
 
 
+def shown_name(name: object) -> str:
+    """``name`` quoted for a message, cut to its first ECHO_LIMIT characters."""
+    text = name if isinstance(name, str) else str(name)
+    return repr(text[:ECHO_LIMIT]) + ("..." if len(text) > ECHO_LIMIT else "")
+
+
 def validate_name(name: str) -> str:
     """Return ``name`` if it is a usable account name, else raise ValueError saying why."""
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
         raise ValueError(
-            f"Account name {name!r} is not valid: use 1-32 lowercase letters, digits or "
-            "underscores, starting with a letter (for example 'oura' or 'partner_2')."
+            f"Account name {shown_name(name)} is not valid: use 1-32 lowercase letters, "
+            "digits or underscores, starting with a letter (for example 'oura' or 'partner_2')."
         )
     return name
-
-
-def _is_auth_refusal(error: BaseException) -> bool:
-    return isinstance(error, AuthLost | InvalidGrant)
 
 
 @dataclass(frozen=True)
@@ -154,33 +171,16 @@ def _account_view(document: Mapping[str, Any]) -> Account:
     )
 
 
-class TokenProvider:
-    """One account's access token, as the Oura client asks for it.
-
-    Remembers the token it handed out so a forced refresh after a 401 refreshes only if
-    nobody has replaced that token in the meantime.
-    """
-
-    def __init__(self, store: AccountStore, account: str, refresh: Refresh) -> None:
-        self._store = store
-        self._account = account
-        self._refresh = refresh
-        self._lock = threading.Lock()
-        self._last_handed_out: str | None = None
-
-    @property
-    def account(self) -> str:
-        return self._account
-
-    def access_token(self, force_refresh: bool = False) -> str:
-        with self._lock:
-            rejected = self._last_handed_out if force_refresh else None
-        token = self._store.access_token(
-            self._account, self._refresh, force=force_refresh, rejected=rejected
-        )
-        with self._lock:
-            self._last_handed_out = token
-        return token
+def _fresh_document(name: str, prefix: str, created_at: str) -> Document:
+    return {
+        "name": name,
+        "entity_prefix": prefix,
+        "created_at": created_at,
+        "email": None,
+        "tokens": None,
+        "status": NOT_CONNECTED,
+        "auth_error": None,
+    }
 
 
 class AccountStore:
@@ -208,6 +208,10 @@ class AccountStore:
     def directory(self) -> Path:
         return self._dir
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self._clock
+
     # ----- files ---------------------------------------------------------------------------
 
     def _path(self, name: str) -> Path:
@@ -218,11 +222,15 @@ class AccountStore:
         self._dir.chmod(ACCOUNTS_DIR_MODE)
 
     def _stored_names(self) -> list[str]:
+        """Names with a file, a backup or (after a crash) only a temp file."""
         if not self._dir.is_dir():
             return []
         names = set()
         for path in self._dir.iterdir():
-            stem = path.name.removesuffix(".bak")
+            stem = path.name
+            if stem.startswith(".") and stem.endswith(".tmp"):
+                stem = stem[1:].split(".json", 1)[0] + ".json"
+            stem = stem.removesuffix(".bak")
             if not stem.endswith(".json"):
                 continue
             stem = stem.removesuffix(".json")
@@ -230,34 +238,28 @@ class AccountStore:
                 names.add(stem)
         return sorted(names)
 
-    def _read_document(self, name: str) -> dict[str, Any] | None:
-        """The stored document, the backup when the main file is bad; None when absent.
+    def _read(self, name: str) -> Versioned[Document] | None:
+        """The newest trustworthy copy of the document; None when absent.
 
         Raises CorruptFileError when copies exist but none of them can be trusted.
         """
-        path = self._path(name)
-        problems = []
-        for candidate in (path, backup_path(path)):
-            try:
-                raw = read_json(candidate)
-            except (CorruptFileError, OSError, ValueError) as err:
-                problems.append(f"{candidate.name}: {type(err).__name__}")
-                continue
-            if raw is None:
-                continue
-            try:
-                document = _parse_document(name, raw)
-            except ValueError as err:
-                problems.append(f"{candidate.name}: {err}")
-                continue
-            if problems:
-                self._warn_once(name, f"Account {name}: {'; '.join(problems)}; using the backup")
-            self._announce(document)
-            return document
-        if problems:
-            self._warn_once(name, f"Account {name} is unreadable: {'; '.join(problems)}")
-            raise CorruptFileError(UNREADABLE_MESSAGE)
-        return None
+        try:
+            newest = read_versioned(self._path(name), lambda raw: _parse_document(name, raw))
+        except CorruptFileError as err:
+            self._warn_once(name, f"Account {name} is unreadable: {err}")
+            raise CorruptFileError(UNREADABLE_MESSAGE) from err
+        if newest is None:
+            return None
+        if newest.problems:
+            self._warn_once(
+                name, f"Account {name}: {'; '.join(newest.problems)}; using {newest.source_label}"
+            )
+        self._announce(newest.value)
+        return newest
+
+    def _read_document(self, name: str) -> Document | None:
+        newest = self._read(name)
+        return newest.value if newest else None
 
     def _warn_once(self, name: str, message: str) -> None:
         # The panel lists accounts every few seconds: say it once, not on every poll.
@@ -268,7 +270,8 @@ class AccountStore:
 
     def _write_document(self, document: Mapping[str, Any]) -> None:
         self._ensure_dir()
-        write_json(self._path(document["name"]), dict(document), keep_backup=True)
+        self._announce(document)
+        write_versioned(self._path(document["name"]), dict(document))
 
     def _announce(self, document: Mapping[str, Any]) -> None:
         tokens = document.get("tokens")
@@ -276,9 +279,12 @@ class AccountStore:
             self._on_secret(str(tokens.get("access_token", "")))
             self._on_secret(str(tokens.get("refresh_token", "")))
 
+    def _taken_prefixes(self, name: str, others: list[Account] | None = None) -> set[str]:
+        accounts = self.list() if others is None else others
+        return {a.entity_prefix for a in accounts if a.name != name}
+
     def _unreadable_view(self, name: str, others: list[Account]) -> Account:
-        # The prefix is lost with the file: assume the first one if nobody else holds it.
-        taken = any(a.entity_prefix == FIRST_PREFIX for a in others if a.name != name)
+        # The prefix is lost with the file: the rule gives it back unless another took it.
         created = None
         for candidate in (self._path(name), backup_path(self._path(name))):
             try:
@@ -288,7 +294,7 @@ class AccountStore:
                 continue
         return Account(
             name=name,
-            entity_prefix=entity_prefix(name, is_first=not taken),
+            entity_prefix=entity_prefix(name, self._taken_prefixes(name, others)),
             created_at=created,
             email=None,
             connection=NEEDS_RECONNECT,
@@ -299,7 +305,8 @@ class AccountStore:
         )
 
     @contextmanager
-    def _locked(self, name: str) -> Iterator[None]:
+    def locked(self, name: str) -> Iterator[None]:
+        """Hold the account's lock: every change of its document is made under it."""
         with self._locks_guard:
             lock = self._account_locks.setdefault(name, threading.RLock())
         with lock:
@@ -307,6 +314,13 @@ class AccountStore:
 
     def _now_iso(self) -> str:
         return datetime.fromtimestamp(self._clock(), UTC).isoformat()
+
+    def recover(self) -> None:
+        """At start-up: let each account's file and backup hold its newest copy, and remove
+        the temp files a crash left behind (one may have held the only valid token pair)."""
+        for name in self._stored_names():
+            with self.locked(name):
+                recover(self._path(name), partial(_parse_document, name))
 
     # ----- registry ------------------------------------------------------------------------
 
@@ -339,101 +353,118 @@ class AccountStore:
             return self._unreadable_view(name, others)
         return _account_view(document) if document is not None else None
 
-    def create(self, name: str) -> Account:
-        """Register ``name`` (idempotent). The first account gets the ``oura`` prefix."""
+    def create(self, name: str, check: PrefixCheck | None = None) -> Account:
+        """Register ``name`` (idempotent); its prefix comes from ``states.entity_prefix``.
+
+        ``check`` runs under the registry lock, so two accounts created at once cannot
+        both pass a check against the same set of prefixes.
+        """
         validate_name(name)
         with self._registry_lock:
             existing = self.get(name)
             if existing is not None:
                 return existing
-            first = all(a.entity_prefix != FIRST_PREFIX for a in self.list())
-            document = {
-                "name": name,
-                "entity_prefix": entity_prefix(name, is_first=first),
-                "created_at": self._now_iso(),
-                "email": None,
-                "tokens": None,
-                "status": NOT_CONNECTED,
-                "auth_error": None,
-            }
+            taken = self._taken_prefixes(name)
+            prefix = entity_prefix(name, taken)
+            if check is not None:
+                check(prefix, taken)
+            document = _fresh_document(name, prefix, self._now_iso())
             self._write_document(document)
-            log.info("Account %s created (entity prefix %s)", name, document["entity_prefix"])
+            log.info("Account %s created (entity prefix %s)", name, prefix)
             return _account_view(document)
 
     def delete(self, name: str) -> None:
-        """Forget the account: its file and its backup."""
+        """Forget the account: its file, its backup and any temp copies."""
         validate_name(name)
-        with self._locked(name), self._registry_lock:
+        with self.locked(name), self._registry_lock:
             delete_with_backup(self._path(name))
         log.info("Account %s deleted", name)
 
-    # ----- tokens --------------------------------------------------------------------------
+    # ----- documents -----------------------------------------------------------------------
 
-    def _document_for_update(self, name: str) -> dict[str, Any]:
-        """The document to modify; a fresh one when missing or unreadable (keeps the prefix)."""
-        try:
-            document = self._read_document(name)
-        except CorruptFileError:
-            document = None
-        if document is not None:
-            return document
-        view = self.get(name) or self.create(name)
-        return {
-            "name": name,
-            "entity_prefix": view.entity_prefix,
-            "created_at": (view.created_at.isoformat() if view.created_at else self._now_iso()),
-            "email": None,
-            "tokens": None,
-            "status": NOT_CONNECTED,
-            "auth_error": None,
-        }
+    def update(
+        self,
+        name: str,
+        change: Callable[[Document], Document | None],
+        *,
+        create: bool = False,
+    ) -> Account | None:
+        """Apply ``change`` to the newest copy of the document, under the account's lock.
 
-    def save_tokens(self, name: str, tokens: TokenSet, email: str | None = None) -> Account:
-        """Store a freshly granted token pair (connect or reconnect); clears any auth error."""
-        validate_name(name)
-        with self._locked(name):
-            document = self._document_for_update(name)
-            document.update(tokens=tokens.to_json(), status=CONNECTED, auth_error=None)
-            if email is not None:
-                document["email"] = email
-            self._announce(document)
-            self._write_document(document)
-        log.info("Account %s connected", name)
-        return _account_view(document)
-
-    def set_email(self, name: str, email: str | None) -> Account | None:
-        """Record the account's e-mail address without touching its tokens.
-
-        Use this rather than ``save_tokens(name, tokens(name), email)``: a refresh between
-        those two calls would otherwise be overwritten by the spent pair.
+        ``change`` gets a copy and returns the document to store, or None to store nothing;
+        exceptions it raises propagate and store nothing. The result is on disk before this
+        returns. An unreadable document is replaced by a fresh one that keeps the prefix.
+        Returns the new view; None for an absent account (unless ``create``), so a late
+        writer never brings a removed account back.
         """
         validate_name(name)
-        with self._locked(name):
+        with self.locked(name):
             try:
                 document = self._read_document(name)
             except CorruptFileError:
-                return None
+                view = self.get(name)
+                document = _fresh_document(
+                    name,
+                    view.entity_prefix if view else entity_prefix(name, self._taken_prefixes(name)),
+                    view.created_at.isoformat() if view and view.created_at else self._now_iso(),
+                )
             if document is None:
-                return None
-            document["email"] = email
-            self._write_document(document)
-        return _account_view(document)
+                if not create:
+                    return None
+                self.create(name)
+                document = self._read_document(name)
+                if document is None:
+                    return None
+            changed = change(dict(document))
+            if changed is None:
+                return _account_view(document)
+            self._write_document(changed)
+            return _account_view(changed)
 
-    def mark_auth_lost(self, name: str, message: str) -> Account | None:
+    def save_tokens(self, name: str, tokens: TokenSet, email: str | None = None) -> Account:
+        """Store a freshly granted token pair (connect or reconnect); clears any auth error."""
+
+        def connect(document: Document) -> Document:
+            document.update(tokens=tokens.to_json(), status=CONNECTED, auth_error=None)
+            if email is not None:
+                document["email"] = email
+            return document
+
+        account = self.update(name, connect, create=True)
+        assert account is not None  # created when missing
+        log.info("Account %s connected", name)
+        return account
+
+    def set_email(self, name: str, email: str | None) -> Account | None:
+        """Record the account's e-mail address without touching its tokens."""
+
+        def record(document: Document) -> Document | None:
+            return {**document, "email": email} if document.get("tokens") else None
+
+        return self.update(name, record)
+
+    def mark_auth_lost(
+        self, name: str, message: str, *, refused: TokenSet | None = None
+    ) -> Account | None:
         """The authorization was refused: drop the dead tokens and ask for a reconnect.
 
-        Does nothing (returns None) for an account that no longer exists: a sync that
-        finishes after the user removed the account must not bring it back.
+        With ``refused`` (the pair whose refresh Oura refused) nothing changes when the
+        stored pair is another one by now: a newer copy is never overwritten by a refusal
+        of an older one. Returns None for an account that no longer exists.
         """
-        validate_name(name)
-        with self._locked(name):
-            if self.get(name) is None:
+
+        def lose(document: Document) -> Document | None:
+            stored = document.get("tokens")
+            if refused is not None and (
+                not stored or stored.get("refresh_token") != refused.refresh_token
+            ):
                 return None
-            document = self._document_for_update(name)
-            document.update(tokens=None, status=NEEDS_RECONNECT, auth_error=message)
-            self._write_document(document)
-        log.warning("Account %s needs to be reconnected: %s", name, message)
-        return _account_view(document)
+            return {**document, "tokens": None, "status": NEEDS_RECONNECT, "auth_error": message}
+
+        account = self.update(name, lose)
+        if account is not None and account.connection == NEEDS_RECONNECT:
+            log.warning("Account %s needs to be reconnected: %s", name, message)
+        return account
 
     def tokens(self, name: str) -> TokenSet | None:
         """The stored token pair; None when absent, unreadable or the name is invalid."""
@@ -445,61 +476,3 @@ class AccountStore:
         if document is None or not document.get("tokens"):
             return None
         return TokenSet.from_json(document["tokens"])
-
-    def access_token(
-        self,
-        name: str,
-        refresh: Refresh,
-        *,
-        force: bool = False,
-        margin: float = DEFAULT_REFRESH_MARGIN,
-        rejected: str | None = None,
-    ) -> str:
-        """A usable access token, refreshed ahead of expiry (or when ``force``).
-
-        ``rejected`` is the access token the caller saw refused; if the stored one already
-        differs, another caller refreshed and that one is returned. Without it, the token
-        seen at the start of this call plays that role. Raises AuthLost when the account
-        needs a reconnect; other refresh errors propagate and leave the stored pair as is.
-        """
-        validate_name(name)
-        seen = rejected
-        if force and seen is None:
-            before = self.tokens(name)
-            seen = before.access_token if before else None
-        with self._locked(name):
-            try:
-                document = self._read_document(name)
-            except CorruptFileError as err:
-                raise AuthLost(name, UNREADABLE_MESSAGE) from err
-            if document is None:
-                raise AuthLost(name, NOT_CONNECTED_MESSAGE)
-            if not document.get("tokens"):
-                raise AuthLost(name, document.get("auth_error") or NOT_CONNECTED_MESSAGE)
-            current = TokenSet.from_json(document["tokens"])
-            if force:
-                if seen is not None and current.access_token != seen:
-                    return current.access_token
-            elif not current.expires_within(margin, now=self._clock()):
-                return current.access_token
-            try:
-                renewed = refresh(current.refresh_token)
-            except Exception as err:
-                if not _is_auth_refusal(err):
-                    raise
-                message = user_message(err) if isinstance(err, AddonError) else REFUSED_MESSAGE
-                self.mark_auth_lost(name, message)
-                raise AuthLost(name, message) from err
-            if not renewed.scopes:
-                # Oura may omit ``scope`` on refresh; the grant itself is unchanged.
-                renewed = replace(renewed, scopes=current.scopes)
-            document.update(tokens=renewed.to_json(), status=CONNECTED, auth_error=None)
-            self._announce(document)
-            # Persist before use: the old refresh token is spent, the new one exists only here.
-            self._write_document(document)
-            log.info("Account %s: access token refreshed", name)
-            return renewed.access_token
-
-    def token_provider(self, name: str, refresh: Refresh) -> TokenProvider:
-        validate_name(name)
-        return TokenProvider(self, name, refresh)

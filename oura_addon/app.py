@@ -23,13 +23,20 @@ from .homeassistant import (
 )
 from .homeassistant.supervisor import DASHBOARD_PATH
 from .logs import SecretRedactor, configure_logging
-from .oura.oauth import OAuthClient
+from .oura.oauth import OAuthClient, TokenUrlMemory
+from .oura.session import TokenSessions
 from .scheduler import Scheduler
 from .services import Services
 from .settings import Settings, load_settings
+from .storage import VersionedFile
 from .web import create_app
 
 _LOGGER = logging.getLogger(__name__)
+
+# The Supervisor sends SIGKILL 10 s after SIGTERM (config.yaml ``timeout``): a refresh in
+# flight gets most of that to store its new pair, the scheduler the rest.
+REFRESH_STOP_TIMEOUT = 6.0
+SCHEDULER_STOP_TIMEOUT = 2.0
 
 
 @dataclass
@@ -37,16 +44,21 @@ class Addon:
     settings: Settings
     services: Services
     scheduler: Scheduler
+    sessions: TokenSessions
 
 
 def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool = True) -> Addon:
     redactor.add(*settings.secrets)
     accounts = AccountStore(settings.data_dir, on_secret=redactor.add)
+    accounts.recover()  # before anything reads a token: a crash may have left the newest aside
     credentials = AppCredentialsStore(
         settings.data_dir, settings.client_id, settings.client_secret, on_secret=redactor.add
     )
-    oauth = OAuthClient.from_settings(settings, memory_path=settings.data_dir / "token_urls.json")
-    clients = OuraClients(settings.oura_api_url, accounts, credentials, oauth)
+    oauth = OAuthClient.from_settings(
+        settings, TokenUrlMemory(VersionedFile(settings.data_dir / "token_urls.json"))
+    )
+    sessions = TokenSessions(accounts, credentials.get, oauth.refresh)
+    clients = OuraClients(settings.oura_api_url, sessions)
     ha = HomeAssistantClient.from_settings(settings) if publish else None
     publisher = CoreApiPublisher(ha, settings.data_dir / "published.json") if ha else None
     statistics = (
@@ -77,7 +89,7 @@ def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool =
         sync=scheduler,
         redactor=redactor,
     )
-    return Addon(settings, services, scheduler)
+    return Addon(settings, services, scheduler, sessions)
 
 
 def serve(addon: Addon) -> None:
@@ -107,7 +119,10 @@ def serve(addon: Addon) -> None:
     try:
         server.run()
     finally:
-        addon.scheduler.stop(timeout=2)
+        # Syncs that only fetch data are abandoned; a refresh in flight is waited for, since
+        # its new pair exists nowhere else once Oura has answered.
+        addon.sessions.stop(timeout=REFRESH_STOP_TIMEOUT)
+        addon.scheduler.stop(timeout=SCHEDULER_STOP_TIMEOUT)
         server.close()
     _LOGGER.info("Stopped")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .oura.tokens import AppCredentials
-from .storage import CorruptFileError, backup_path, delete_with_backup, read_json, write_json
+from .storage import CorruptFileError, delete_with_backup, read_versioned, write_versioned
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,16 @@ PARTIAL_OPTIONS_MESSAGE = (
 )
 
 
-def _clean(value: str | None) -> str:
+def _clean(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _parse_credentials(raw: Any) -> AppCredentials:
+    client_id = _clean(raw.get("client_id")) if isinstance(raw, dict) else ""
+    secret = _clean(raw.get("client_secret")) if isinstance(raw, dict) else ""
+    if not client_id or not secret:
+        raise ValueError("lacks a client id or secret")
+    return AppCredentials(client_id, secret)
 
 
 class AppCredentialsStore:
@@ -59,29 +67,18 @@ class AppCredentialsStore:
 
     def _read_panel(self) -> tuple[AppCredentials | None, str | None]:
         """The panel-entered credentials and, when they cannot be used, why."""
-        problems = []
-        for candidate in (self._path, backup_path(self._path)):
-            try:
-                raw: Any = read_json(candidate)
-            except (CorruptFileError, OSError) as err:
-                problems.append(f"{candidate.name}: {type(err).__name__}")
-                continue
-            if raw is None:
-                continue
-            client_id = _clean(raw.get("client_id")) if isinstance(raw, dict) else ""
-            secret = _clean(raw.get("client_secret")) if isinstance(raw, dict) else ""
-            if not client_id or not secret:
-                problems.append(f"{candidate.name}: lacks a client id or secret")
-                continue
-            if problems:
-                log.warning("%s; using the backup copy", "; ".join(problems))
-            if self._on_secret:
-                self._on_secret(secret)
-            return AppCredentials(client_id, secret), None
-        if problems:
-            log.warning("Stored client credentials are unusable: %s", "; ".join(problems))
+        try:
+            newest = read_versioned(self._path, _parse_credentials)
+        except CorruptFileError as err:
+            log.warning("Stored client credentials are unusable: %s", err)
             return None, UNREADABLE_MESSAGE
-        return None, None
+        if newest is None:
+            return None, None
+        if newest.problems:
+            log.warning("%s; using %s", "; ".join(newest.problems), newest.source_label)
+        if self._on_secret:
+            self._on_secret(newest.value.client_secret)
+        return newest.value, None
 
     def get(self) -> AppCredentials | None:
         """The credentials to use, or None when none are configured."""
@@ -116,13 +113,9 @@ class AppCredentialsStore:
                 if stored.client_id != client_id:
                     raise ValueError("Enter the client secret that belongs to the new client id.")
                 client_secret = stored.client_secret
-            write_json(
-                self._path,
-                {"client_id": client_id, "client_secret": client_secret},
-                keep_backup=True,
-            )
-        if self._on_secret:
-            self._on_secret(client_secret)
+            if self._on_secret:
+                self._on_secret(client_secret)
+            write_versioned(self._path, {"client_id": client_id, "client_secret": client_secret})
         log.info("Client credentials saved from the panel")
 
     def clear(self) -> None:

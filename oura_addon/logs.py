@@ -9,12 +9,13 @@ from collections.abc import Iterable
 
 REDACTED = "**REDACTED**"
 
-# Shapes that carry credentials even when we do not know the value in advance.
+# Shapes that carry credentials even when we do not know the value in advance. A key must
+# be a whole word: ``status_code=200`` or ``error_code: invalid_grant`` are diagnostics.
 _SECRET_PATTERNS = (
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(
-        r"(?i)((?:access_token|refresh_token|client_secret|code|password|token)"
-        r"[\"']?\s*[=:]\s*[\"']?)[^&\s\"',}]+"
+        r"(?i)((?<![\w-])(?:access_token|refresh_token|id_token|client_secret|code|password"
+        r"|token)[\"']?\s*[=:]\s*[\"']?)[^&\s\"',}]+"
     ),
 )
 

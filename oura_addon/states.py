@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +24,24 @@ class EntityState:
         return cls(entity_id, str(body.get("state", UNKNOWN)), dict(body.get("attributes") or {}))
 
 
-def entity_prefix(account_name: str, is_first: bool) -> str:
-    """``oura`` for the first account, ``oura_<name>`` for the others."""
-    return "oura" if is_first else f"oura_{account_name}"
+# The first account's entities are sensor.oura_*; every later one's sensor.oura_<name>_*.
+FIRST_PREFIX = "oura"
+
+
+def entity_prefix(account_name: str, taken: Collection[str]) -> str:
+    """The entity prefix of a new account, given the prefixes other accounts hold.
+
+    The one place this rule lives: the account store applies it on creation (and to an
+    unreadable account), the panel's clash check and the scheduler read its result.
+    """
+    return FIRST_PREFIX if FIRST_PREFIX not in taken else f"{FIRST_PREFIX}_{account_name}"
+
+
+def is_first_account(prefix: str) -> bool:
+    return prefix == FIRST_PREFIX
 
 
 def account_label(name: str, prefix: str) -> str | None:
     """Friendly names (and MQTT device names) carry the account's name for every account
     but the first."""
-    return None if prefix == "oura" else name.replace("_", " ").title()
+    return None if is_first_account(prefix) else name.replace("_", " ").title()

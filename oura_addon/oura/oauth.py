@@ -13,14 +13,12 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
 from ..http import RetryPolicy, new_session
-from ..storage import CorruptFileError, read_json, write_json
 from .endpoints import DEFAULT_SCOPES
 from .errors import (
     AuthorizationDenied,
@@ -55,27 +53,41 @@ _LOGGER = logging.getLogger(__name__)
 # Statuses with which a token URL says "not this app": worth one try at the other URL.
 FALLBACK_STATUSES = frozenset({400, 401})
 _BARE_CODE = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
+NOT_AN_OAUTH_ANSWER = (
+    "Oura's sign-in service answered HTTP {status} without saying why; the add-on keeps the "
+    "account's authorization and tries again later."
+)
+
+
+class DocumentFile(Protocol):
+    """Where a small JSON object is kept (``storage.VersionedFile`` in the add-on)."""
+
+    def read(self) -> Any:
+        """The stored object or None; raises ValueError (or OSError) when unusable."""
+        ...
+
+    def write(self, value: Mapping[str, Any]) -> None: ...
 
 
 class TokenUrlMemory:
-    """Which token URL worked for each client id, persisted when given a path.
+    """Which token URL worked for each client id, kept in ``storage`` when given one.
 
     Thread-safe: the panel's threads and the scheduler thread may refresh concurrently.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        self._path = path
+    def __init__(self, storage: DocumentFile | None = None) -> None:
+        self._storage = storage
         self._lock = threading.Lock()
-        self._urls: dict[str, str] = self._load(path)
+        self._urls: dict[str, str] = self._load(storage)
 
     @staticmethod
-    def _load(path: Path | None) -> dict[str, str]:
-        if path is None:
+    def _load(storage: DocumentFile | None) -> dict[str, str]:
+        if storage is None:
             return {}
         try:
-            data = read_json(path, use_backup=True)
-        except CorruptFileError:
-            _LOGGER.warning("%s is corrupt; token URLs will be rediscovered", path.name)
+            data = storage.read()
+        except (OSError, ValueError):
+            _LOGGER.warning("The token URL memory is unreadable; token URLs will be rediscovered")
             return {}
         if not isinstance(data, dict):
             return {}
@@ -91,12 +103,12 @@ class TokenUrlMemory:
                 return
             self._urls[client_id] = url
             snapshot = dict(self._urls)
-            if self._path is not None:
+            if self._storage is not None:
                 try:
-                    write_json(self._path, snapshot, keep_backup=True)
+                    self._storage.write(snapshot)
                 except OSError as err:
                     # Losing this only costs one extra request next time.
-                    _LOGGER.warning("Cannot save %s: %s", self._path.name, err.strerror)
+                    _LOGGER.warning("Cannot save the token URL memory: %s", err.strerror)
 
 
 @dataclass(frozen=True)
@@ -188,11 +200,11 @@ def oauth_error_for(response: requests.Response, redirect_uri: str | None) -> OA
         return AuthorizationDenied()
     if error == "invalid_grant":
         return InvalidGrant()
-    if status == 401:
-        return InvalidClient()
-    if 400 <= status < 500:
-        return InvalidGrant()
-    return OuraUnavailable()
+    if error:
+        return InvalidClient() if status == 401 else InvalidGrant()
+    # No OAuth error in the body (a proxy's HTML page, a bare 400): nothing says the grant
+    # is dead, so it stays stored and the next sync tries again.
+    return OuraUnavailable(NOT_AN_OAUTH_ANSWER.format(status=status))
 
 
 def _real_refusal(refusals: list[OAuthError], grant_type: str) -> OAuthError:
@@ -230,13 +242,15 @@ class OAuthClient:
         self._memory = token_url_memory or TokenUrlMemory()
 
     @classmethod
-    def from_settings(cls, settings: Settings, memory_path: Path | None = None) -> OAuthClient:
+    def from_settings(
+        cls, settings: Settings, token_url_memory: TokenUrlMemory | None = None
+    ) -> OAuthClient:
         return cls(
             authorize_url=f"{settings.oura_auth_url}/oauth/authorize",
             token_url=settings.oura_token_url,
             fallback_token_url=settings.oura_fallback_token_url,
             revoke_url=f"{settings.oura_api_url}/oauth/revoke",
-            token_url_memory=TokenUrlMemory(memory_path),
+            token_url_memory=token_url_memory,
         )
 
     def authorization_url(

@@ -30,7 +30,7 @@ from ..oura.client import OuraClient
 from ..schedule_memory import ScheduleMemory, scheduled_names
 from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState
 from ..settings import Settings
-from ..states import EntityState
+from ..states import FIRST_PREFIX, EntityState
 from .notifier import ReconnectNotifier
 from .runtime import AccountRuntime, Runtimes
 from .sync import AccountSync, Failed, NeedsReconnect, Synced, SyncOutcome, connected_sensor
@@ -308,7 +308,7 @@ class Scheduler:
         now = datetime.fromtimestamp(self._clock(), tz)
         return AccountSnapshot(
             name=account,
-            entity_prefix=stored.entity_prefix if stored else "oura",
+            entity_prefix=stored.entity_prefix if stored else FIRST_PREFIX,
             last_sync=runtime.last_sync,
             next_sync=datetime.fromtimestamp(max(runtime.next_due, self._clock()), tz)
             if connected

@@ -7,11 +7,13 @@ user and the HTTP status to answer with; nothing is half-stored on failure.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import catalogue
+from ..accounts import ECHO_LIMIT
 from ..i18n import _l
 from ..oura.errors import OAuthError, OuraUnavailable
 from ..services import Services
@@ -52,7 +54,12 @@ def oauth_failure(err: OAuthError) -> ActionError:
 def require_account(services: Services, name: str) -> Account:
     account = services.accounts.get(name)
     if account is None:
-        raise ActionError("not_found", _l("There is no account named %(name)r.", name=name), 404)
+        # A name from the URL can be any length: echo only its start.
+        raise ActionError(
+            "not_found",
+            _l("There is no account named %(name)r.", name=name[:ECHO_LIMIT]),
+            404,
+        )
     return account
 
 
@@ -64,33 +71,35 @@ def add_account(services: Services, name: str) -> Account:
         raise ActionError("bad_name", str(err)) from err
     if services.accounts.get(name) is not None:
         raise ActionError("exists", _l("An account named %(name)r already exists.", name=name), 409)
-    clash = entity_id_clash(services, name)
-    if clash:
-        raise ActionError(
-            "bad_name",
-            _l(
+    clashes: list[str] = []
+
+    def refuse_clash(prefix: str, taken: Collection[str]) -> None:
+        clash = entity_id_clash(prefix, taken)
+        if clash:
+            clashes.append(clash)
+            raise ValueError(clash)
+
+    try:
+        return services.accounts.create(name, check=refuse_clash)
+    except ValueError as err:
+        if clashes:
+            message = _l(
                 "With the name %(name)r this account's entities would include %(entity_id)s, "
                 "which another account already uses; choose another name.",
                 name=name,
-                entity_id=clash,
-            ),
-        )
-    try:
-        return services.accounts.create(name)
-    except ValueError as err:
+                entity_id=clashes[0],
+            )
+            raise ActionError("bad_name", message) from err
         raise ActionError("bad_name", str(err)) from err
 
 
-def entity_id_clash(services: Services, name: str) -> str | None:
-    """An entity id a new account named ``name`` would share with an existing account.
+def entity_id_clash(prefix: str, taken_prefixes: Collection[str]) -> str | None:
+    """An entity id of a new account with ``prefix`` that another account already has.
 
     A further account's ids are ``sensor.oura_<name>_<key>``: a name such as ``average``
     would give ``sensor.oura_average_heart_rate``, the first account's own sensor.
     """
-    existing = services.accounts.list()
-    prefixes = {account.entity_prefix for account in existing}
-    prefix = "oura" if "oura" not in prefixes else f"oura_{name}"
-    taken = {entity_id for p in prefixes for entity_id in catalogue.entity_ids(p)}
+    taken = {entity_id for p in taken_prefixes for entity_id in catalogue.entity_ids(p)}
     return next((e for e in catalogue.entity_ids(prefix) if e in taken), None)
 
 
@@ -114,8 +123,6 @@ def save_credentials(services: Services, client_id: Any, client_secret: Any) -> 
         services.credentials.save(client_id.strip(), client_secret.strip())
     except ValueError as err:
         raise ActionError("bad_credentials", str(err)) from err
-    if client_secret.strip():
-        services.redactor.add(client_secret.strip())
 
 
 def valid_redirect_uri(value: Any) -> str:
@@ -157,7 +164,6 @@ def finish_authorization(services: Services, pending: Pending, code: str) -> Con
     if credentials is None:
         raise ActionError("no_credentials", NO_CREDENTIALS_MESSAGE)
     tokens = services.oauth.exchange_code(credentials, code, pending.redirect_uri)
-    services.redactor.add(tokens.access_token, tokens.refresh_token)
     name = pending.account
     if services.accounts.get(name) is None:  # removed while the user was at Oura's page
         add_account(services, name)

@@ -16,6 +16,7 @@ import requests
 
 from oura_addon.accounts import CONNECTED, NEEDS_RECONNECT, AccountStore, AuthLost
 from oura_addon.oura.oauth import InvalidGrant, OAuthClient, parse_callback
+from oura_addon.oura.session import TokenSession
 from oura_addon.oura.tokens import AppCredentials, TokenSet
 from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
 
@@ -87,7 +88,7 @@ def test_a_store_refresh_rotates_the_pair_and_a_restart_continues_with_the_new_o
     store.save_tokens("me", first)
     refresh = CountingRefresh(oauth)
 
-    renewed_access = store.access_token("me", refresh, force=True)
+    renewed_access = TokenSession(store, "me", refresh).access_token(force_refresh=True)
     assert refresh.calls == 1
     assert renewed_access != first.access_token
     assert oura_accepts(oura, renewed_access)
@@ -102,7 +103,7 @@ def test_a_store_refresh_rotates_the_pair_and_a_restart_continues_with_the_new_o
     assert on_disk is not None
     assert on_disk.access_token == renewed_access
     assert on_disk.refresh_token != first.refresh_token
-    again = restarted.access_token("me", CountingRefresh(oauth), force=True)
+    again = TokenSession(restarted, "me", CountingRefresh(oauth)).access_token(force_refresh=True)
     assert oura_accepts(oura, again)
     assert restarted.get("me").connection == CONNECTED
 
@@ -114,7 +115,7 @@ def test_concurrent_forced_refreshes_spend_the_refresh_token_once(
     first = connect(oauth)
     store.save_tokens("me", first)
     refresh = CountingRefresh(oauth)
-    providers = [store.token_provider("me", refresh) for _ in range(4)]
+    providers = [TokenSession(store, "me", refresh) for _ in range(4)]
     assert {p.access_token() for p in providers} == {first.access_token}
 
     barrier = threading.Barrier(len(providers))
@@ -155,7 +156,7 @@ def test_a_refresh_token_spent_elsewhere_makes_the_account_ask_for_a_reconnect(
     oauth.refresh(CREDENTIALS, first.refresh_token)  # e.g. a second copy of the add-on
 
     with pytest.raises(AuthLost):
-        store.access_token("me", CountingRefresh(oauth), force=True)
+        TokenSession(store, "me", CountingRefresh(oauth)).access_token(force_refresh=True)
     account = store.get("me")
     assert account.connection == NEEDS_RECONNECT
     assert account.auth_error

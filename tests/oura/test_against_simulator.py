@@ -21,6 +21,7 @@ from oura_addon.oura.oauth import (
     parse_callback,
 )
 from oura_addon.oura.tokens import AppCredentials, TokenSet
+from oura_addon.storage import VersionedFile
 
 from .conftest import LEGACY_TOKEN_PATH, NEW_TOKEN_PATH, FakeTokens, oauth_client
 
@@ -188,7 +189,7 @@ def test_forbidden_endpoint_fails_alone(cloud, connected) -> None:
 @pytest.mark.parametrize("cloud", [{"portal": "new"}], indirect=True)
 def test_new_portal_app_falls_back_once_then_remembers(cloud, policy, tmp_path) -> None:
     memory_path = tmp_path / "token_urls.json"
-    oauth = cloud.oauth(policy, TokenUrlMemory(memory_path))
+    oauth = cloud.oauth(policy, TokenUrlMemory(VersionedFile(memory_path)))
     tokens = connect(cloud, oauth)
     assert (cloud.count(LEGACY_TOKEN_PATH), cloud.count(NEW_TOKEN_PATH)) == (1, 1)
 
@@ -196,7 +197,7 @@ def test_new_portal_app_falls_back_once_then_remembers(cloud, policy, tmp_path) 
     assert (cloud.count(LEGACY_TOKEN_PATH), cloud.count(NEW_TOKEN_PATH)) == (1, 2)
 
     # After a restart (new client, same file) refreshes go straight to the new URL too.
-    restarted = cloud.oauth(policy, TokenUrlMemory(memory_path))
+    restarted = cloud.oauth(policy, TokenUrlMemory(VersionedFile(memory_path)))
     restarted.refresh(CREDENTIALS, tokens.refresh_token)
     assert (cloud.count(LEGACY_TOKEN_PATH), cloud.count(NEW_TOKEN_PATH)) == (1, 3)
 

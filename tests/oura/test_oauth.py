@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +22,7 @@ from oura_addon.oura.oauth import (
 )
 from oura_addon.oura.tokens import AppCredentials
 from oura_addon.settings import Settings
+from oura_addon.storage import VersionedFile
 
 from .conftest import LEGACY_TOKEN_PATH, NEW_TOKEN_PATH, Reply, oauth_client
 
@@ -137,16 +137,16 @@ def test_refusal_at_primary_retries_once_at_fallback_and_remembers(
     scripted.script(PRIMARY, Reply(refusal, {"error": "invalid_client"}))
     scripted.script(FALLBACK, Reply(200, TOKENS))
     memory_path = tmp_path / "token_urls.json"
-    client = make_client(scripted, policy, TokenUrlMemory(memory_path))
+    client = make_client(scripted, policy, TokenUrlMemory(VersionedFile(memory_path)))
 
     client.exchange_code(CREDENTIALS, "code-1", REDIRECT)
     assert (len(scripted.requests_to(PRIMARY)), len(scripted.requests_to(FALLBACK))) == (1, 1)
 
     # A new client reading the same file goes straight to the URL that worked.
-    again = make_client(scripted, policy, TokenUrlMemory(memory_path))
+    again = make_client(scripted, policy, TokenUrlMemory(VersionedFile(memory_path)))
     again.refresh(CREDENTIALS, "ref-1")
     assert (len(scripted.requests_to(PRIMARY)), len(scripted.requests_to(FALLBACK))) == (1, 2)
-    assert json.loads(memory_path.read_text()) == {"my-client": f"{scripted.url}{FALLBACK}"}
+    assert VersionedFile(memory_path).read() == {"my-client": f"{scripted.url}{FALLBACK}"}
     assert memory_path.stat().st_mode & 0o777 == 0o600
 
 
@@ -271,7 +271,30 @@ def test_errors_never_carry_the_secret_or_the_code(scripted, policy) -> None:
 def test_corrupt_memory_file_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "token_urls.json"
     path.write_text("{not json")
-    memory = TokenUrlMemory(path)
+    memory = TokenUrlMemory(VersionedFile(path))
     assert memory.get("my-client") is None
     memory.remember("my-client", "http://127.0.0.1:1/x")
-    assert TokenUrlMemory(path).get("my-client") == "http://127.0.0.1:1/x"
+    assert TokenUrlMemory(VersionedFile(path)).get("my-client") == "http://127.0.0.1:1/x"
+
+
+PROXY_PAGE = Reply(400, b"<html><body><h1>400 Bad Request</h1>nginx</body></html>")
+
+
+@pytest.mark.parametrize(
+    ("primary", "fallback"),
+    [
+        (PROXY_PAGE, PROXY_PAGE),
+        (Reply(400, {"detail": "Bad Request"}), Reply(400, {"detail": "Bad Request"})),
+        (Reply(401, b""), Reply(401, b"")),
+        # Only the other portal's fixed refusal is an OAuth error: it says nothing about us.
+        (PROXY_PAGE, GRANT_REFUSED),
+    ],
+)
+def test_a_refresh_refused_by_something_that_is_not_oauth_is_temporary(
+    scripted, policy, primary, fallback
+) -> None:
+    scripted.script(PRIMARY, primary)
+    scripted.script(FALLBACK, fallback)
+    with pytest.raises(OuraUnavailable) as caught:
+        make_client(scripted, policy).refresh(CREDENTIALS, "ref-1")
+    assert "tries again later" in caught.value.user_message

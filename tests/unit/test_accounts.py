@@ -177,7 +177,7 @@ def test_account_files_and_backups_are_private(store: AccountStore, tmp_path: Pa
 
 
 @pytest.mark.parametrize("failing_replace", [1, 2])
-def test_a_crash_while_saving_leaves_a_readable_account_and_no_temp_files(
+def test_a_crash_while_saving_keeps_the_newest_pair_and_recovery_removes_temp_files(
     store: AccountStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_replace: int
 ) -> None:
     store.save_tokens("me", token_set("old"))
@@ -195,12 +195,51 @@ def test_a_crash_while_saving_leaves_a_readable_account_and_no_temp_files(
         store.save_tokens("me", token_set("new"))
     monkeypatch.undo()
 
+    # The new pair was completely written (a finished temp file, or the backup): it wins,
+    # since Oura may already have spent the old refresh token.
+    restarted = AccountStore(tmp_path)
+    restarted.recover()
+    assert restarted.get("me").connection == CONNECTED
+    assert restarted.tokens("me") == token_set("new")
     leftovers = [p.name for p in (tmp_path / "accounts").iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
-    restarted = AccountStore(tmp_path)
-    assert restarted.get("me").connection == CONNECTED
-    # The main file is only replaced after the backup, so it still holds the old pair.
-    assert restarted.tokens("me") == token_set("old")
+    for path in (account_file(tmp_path, "me"), storage.backup_path(account_file(tmp_path, "me"))):
+        assert json.loads(path.read_text())["tokens"]["refresh_token"] == "refresh-new-secret"
+
+
+def test_a_stale_main_file_copied_back_loses_to_the_newer_backup(
+    store: AccountStore, tmp_path: Path
+) -> None:
+    store.save_tokens("me", token_set("one"))
+    stale = account_file(tmp_path, "me").read_bytes()
+    store.save_tokens("me", token_set("two"))
+    account_file(tmp_path, "me").write_bytes(stale)  # a crash between the two renames
+    assert store.tokens("me") == token_set("two")
+    assert AccountStore(tmp_path).tokens("me") == token_set("two")
+
+
+def test_a_refusal_of_an_older_pair_never_overwrites_a_newer_one(store: AccountStore) -> None:
+    store.save_tokens("me", token_set("one"))
+    store.save_tokens("me", token_set("two"))
+    assert store.mark_auth_lost("me", "refused", refused=token_set("one")).connected
+    assert store.tokens("me") == token_set("two")
+    assert store.mark_auth_lost("me", "refused", refused=token_set("two")).connection == (
+        NEEDS_RECONNECT
+    )
+
+
+def test_an_account_whose_only_copy_is_a_finished_temp_file_is_listed_and_recovered(
+    store: AccountStore, tmp_path: Path
+) -> None:
+    store.save_tokens("me", token_set("one"))
+    main = account_file(tmp_path, "me")
+    temp = main.with_name(".me.json.bak.x1y2z3.tmp")
+    main.rename(temp)
+    storage.backup_path(main).unlink()
+    assert [a.name for a in store.list()] == ["me"]
+    assert store.tokens("me") == token_set("one")
+    store.recover()
+    assert sorted(p.name for p in (tmp_path / "accounts").iterdir()) == ["me.json", "me.json.bak"]
 
 
 def test_a_corrupt_file_is_recovered_from_its_backup(

@@ -39,3 +39,16 @@ def test_exception_text_is_redacted_too():
         record = logging.LogRecord("t", logging.ERROR, __file__, 1, "boom", (), sys.exc_info())
     redactor.filter(record)
     assert "supersecretvalue" not in record.exc_text
+
+
+def test_harmless_words_that_end_in_a_key_name_are_left_alone():
+    redactor = SecretRedactor()
+    for text in (
+        "token refresh answered status_code=200",
+        "Oura said error_code: invalid_grant",
+        "next_token=abc is a page cursor, not a credential",
+    ):
+        assert redactor.redact(text) == text
+    assert redactor.redact("client_secret=s3cr3t&code=abc") == (
+        "client_secret=**REDACTED**&code=**REDACTED**"
+    )

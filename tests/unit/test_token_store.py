@@ -1,4 +1,5 @@
-"""Access tokens: refreshed ahead of expiry, once per single-use refresh token, saved first."""
+"""The token lifecycle (``oura.session``): refreshed ahead of expiry, once per single-use
+refresh token, the new pair saved before use."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from oura_addon.accounts import (
     AccountStore,
     AuthLost,
 )
-from oura_addon.oura.errors import InvalidGrant
+from oura_addon.oura.errors import InvalidGrant, OuraUnavailable
+from oura_addon.oura.session import RefreshesInFlight, TokenSession
 from oura_addon.oura.tokens import TokenSet
 
 NOW = 1_800_000_000.0
@@ -33,6 +35,10 @@ def token_set(tag: str, expires_in: float = 86_400) -> TokenSet:
         expires_at=NOW + expires_in,
         scopes=("personal", "daily"),
     )
+
+
+def session(store: AccountStore, refresh: Callable[[str], TokenSet], name: str = "me"):
+    return TokenSession(store, name, refresh, clock=lambda: NOW)
 
 
 class CountingRefresh:
@@ -97,14 +103,14 @@ def stored_tokens(tmp_path: Path, name: str = "me") -> TokenSet:
 def test_a_fresh_token_is_returned_without_refreshing(store: AccountStore) -> None:
     store.save_tokens("me", token_set("old"))
     refresh = CountingRefresh()
-    assert store.access_token("me", refresh) == "access-old-secret"
+    assert session(store, refresh, "me").access_token() == "access-old-secret"
     assert refresh.calls == []
 
 
 def test_a_token_about_to_expire_is_refreshed_ahead_of_time(store: AccountStore) -> None:
     store.save_tokens("me", token_set("old", expires_in=300))
     refresh = CountingRefresh()
-    assert store.access_token("me", refresh, margin=600) == "access-new1-secret"
+    assert session(store, refresh).access_token() == "access-new1-secret"
     assert refresh.calls == ["refresh-old-secret"]
 
 
@@ -112,7 +118,7 @@ def test_the_new_pair_is_on_disk_when_the_access_token_is_handed_out(
     store: AccountStore, tmp_path: Path
 ) -> None:
     store.save_tokens("me", token_set("old", expires_in=-5))
-    token = store.access_token("me", CountingRefresh())
+    token = session(store, CountingRefresh(), "me").access_token()
     on_disk = stored_tokens(tmp_path)
     assert on_disk.access_token == token
     assert on_disk.refresh_token == "refresh-new1-secret"
@@ -130,9 +136,9 @@ def test_a_new_pair_that_cannot_be_saved_is_never_handed_out(
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("oura_addon.accounts.write_json", disk_full)
+    monkeypatch.setattr("oura_addon.accounts.write_versioned", disk_full)
     with pytest.raises(OSError, match="No space left"):
-        store.access_token("me", CountingRefresh())
+        session(store, CountingRefresh(), "me").access_token()
 
 
 def test_eight_threads_needing_a_refresh_spend_the_refresh_token_once(
@@ -140,7 +146,7 @@ def test_eight_threads_needing_a_refresh_spend_the_refresh_token_once(
 ) -> None:
     store.save_tokens("me", token_set("old", expires_in=60))
     refresh = CountingRefresh(pause=0.05)
-    results = run_in_threads(8, lambda: store.access_token("me", refresh))
+    results = run_in_threads(8, lambda: session(store, refresh).access_token())
     assert refresh.calls == ["refresh-old-secret"]
     assert results == ["access-new1-secret"] * 8
     assert stored_tokens(tmp_path).refresh_token == "refresh-new1-secret"
@@ -151,9 +157,7 @@ def test_two_forced_refreshes_after_the_same_rejected_token_refresh_once(
 ) -> None:
     store.save_tokens("me", token_set("old"))
     refresh = CountingRefresh(pause=0.05)
-    results = run_in_threads(
-        2, lambda: store.access_token("me", refresh, force=True, rejected="access-old-secret")
-    )
+    results = run_in_threads(2, lambda: session(store, refresh).access_token(force_refresh=True))
     assert refresh.calls == ["refresh-old-secret"]
     assert results == ["access-new1-secret"] * 2
 
@@ -163,7 +167,7 @@ def test_token_providers_that_saw_the_same_token_rejected_refresh_once(
 ) -> None:
     store.save_tokens("me", token_set("old"))
     refresh = CountingRefresh(pause=0.05)
-    providers = [store.token_provider("me", refresh) for _ in range(2)]
+    providers = [session(store, refresh) for _ in range(2)]
     assert [p.access_token() for p in providers] == ["access-old-secret"] * 2
     handed = iter(providers)
     lock = threading.Lock()
@@ -180,7 +184,7 @@ def test_token_providers_that_saw_the_same_token_rejected_refresh_once(
 
 def test_a_forced_refresh_renews_even_a_token_that_has_not_expired(store: AccountStore) -> None:
     store.save_tokens("me", token_set("old"))
-    provider = store.token_provider("me", CountingRefresh())
+    provider = session(store, CountingRefresh())
     assert provider.access_token() == "access-old-secret"
     assert provider.access_token(force_refresh=True) == "access-new1-secret"
     assert provider.access_token(force_refresh=True) == "access-new2-secret"
@@ -192,7 +196,7 @@ def test_refresh_scopes_are_kept_when_oura_does_not_repeat_them(store: AccountSt
     def refresh_without_scope(refresh_token: str) -> TokenSet:
         return TokenSet("access-x-secret", "refresh-x-secret", NOW + 3600)
 
-    store.access_token("me", refresh_without_scope)
+    session(store, refresh_without_scope, "me").access_token()
     assert store.get("me").scopes == ("personal", "daily")
 
 
@@ -203,7 +207,7 @@ def test_a_refused_refresh_asks_the_user_to_reconnect(store: AccountStore) -> No
         raise InvalidGrant("Oura no longer accepts this login; reconnect the account.")
 
     with pytest.raises(AuthLost) as caught:
-        store.access_token("me", refused)
+        session(store, refused, "me").access_token()
     assert caught.value.account == "me"
     assert caught.value.user_message == "Oura no longer accepts this login; reconnect the account."
     account = store.get("me")
@@ -214,7 +218,7 @@ def test_a_refused_refresh_asks_the_user_to_reconnect(store: AccountStore) -> No
     # Later cycles fail fast with the same message instead of hammering Oura.
     refresh = CountingRefresh()
     with pytest.raises(AuthLost, match="reconnect the account"):
-        store.access_token("me", refresh)
+        session(store, refresh, "me").access_token()
     assert refresh.calls == []
 
     # Reconnecting clears the error.
@@ -231,20 +235,20 @@ def test_a_network_error_during_refresh_leaves_the_stored_tokens_alone(
         raise ConnectionError("Oura is unreachable")
 
     with pytest.raises(ConnectionError):
-        store.access_token("me", offline)
+        session(store, offline, "me").access_token()
     assert stored_tokens(tmp_path) == token_set("old", expires_in=-1)
     assert store.get("me").connection == CONNECTED
-    assert store.access_token("me", CountingRefresh()) == "access-new1-secret"
+    assert session(store, CountingRefresh(), "me").access_token() == "access-new1-secret"
 
 
 def test_an_account_without_tokens_reports_that_it_is_not_connected(
     store: AccountStore,
 ) -> None:
     with pytest.raises(AuthLost) as caught:
-        store.access_token("me", CountingRefresh())
+        session(store, CountingRefresh(), "me").access_token()
     assert caught.value.user_message == NOT_CONNECTED_MESSAGE
     with pytest.raises(AuthLost):
-        store.access_token("nobody", CountingRefresh())
+        session(store, CountingRefresh(), "nobody").access_token()
 
 
 def test_one_account_stuck_refreshing_does_not_block_another(tmp_path: Path) -> None:
@@ -259,11 +263,11 @@ def test_one_account_stuck_refreshing_does_not_block_another(tmp_path: Path) -> 
         release.wait(WAIT)
         return token_set("slow-new")
 
-    slow = threading.Thread(target=lambda: store.access_token("slow", stuck))
+    slow = threading.Thread(target=lambda: session(store, stuck, "slow").access_token())
     slow.start()
     try:
         assert entered.wait(WAIT)
-        assert store.access_token("quick", CountingRefresh()) == "access-new1-secret"
+        assert session(store, CountingRefresh(), "quick").access_token() == "access-new1-secret"
     finally:
         release.set()
         slow.join(WAIT)
@@ -273,8 +277,8 @@ def test_one_account_stuck_refreshing_does_not_block_another(tmp_path: Path) -> 
 def test_no_token_reaches_the_log(store: AccountStore, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
         store.save_tokens("me", token_set("old", expires_in=-1))
-        store.access_token("me", CountingRefresh())
-        store.token_provider("me", CountingRefresh()).access_token(force_refresh=True)
+        session(store, CountingRefresh(), "me").access_token()
+        session(store, CountingRefresh()).access_token(force_refresh=True)
     assert caplog.records
     assert "secret" not in caplog.text
 
@@ -283,6 +287,80 @@ def test_known_tokens_are_announced_to_the_log_redactor(tmp_path: Path) -> None:
     announced: list[str] = []
     store = AccountStore(tmp_path, clock=lambda: NOW, on_secret=announced.append)
     store.save_tokens("me", token_set("old", expires_in=-1))
-    store.access_token("me", CountingRefresh())
+    session(store, CountingRefresh(), "me").access_token()
     assert {"access-old-secret", "refresh-old-secret"} <= set(announced)
     assert {"access-new1-secret", "refresh-new1-secret"} <= set(announced)
+
+
+# ----- refresh margin, refusals of stale pairs, shutdown ---------------------------------------
+
+
+def short_lived(tag: str, lifetime: float, issued: float) -> TokenSet:
+    return TokenSet(
+        f"access-{tag}-secret",
+        f"refresh-{tag}-secret",
+        issued + lifetime,
+        ("daily",),
+        issued_at=issued,
+    )
+
+
+def test_a_token_living_five_minutes_is_used_until_its_last_tenth(tmp_path: Path) -> None:
+    clock = [NOW]
+    store = AccountStore(tmp_path, clock=lambda: clock[0])
+    store.save_tokens("me", short_lived("old", 300, NOW))
+    refresh = CountingRefresh()
+    tokens = TokenSession(store, "me", refresh, clock=lambda: clock[0])
+    for second in range(0, 270, 10):  # a margin of 600 s would refresh on every one of these
+        clock[0] = NOW + second
+        assert tokens.access_token() == "access-old-secret"
+    assert refresh.calls == []
+    clock[0] = NOW + 271
+    assert tokens.access_token() == "access-new1-secret"
+
+
+def test_a_refusal_after_another_process_stored_a_newer_pair_keeps_that_pair(
+    store: AccountStore,
+) -> None:
+    store.save_tokens("me", token_set("old", expires_in=-1))
+
+    def refused_while_replaced(refresh_token: str) -> TokenSet:
+        store.save_tokens("me", token_set("newer"))  # e.g. a reconnect meanwhile
+        raise InvalidGrant("refresh token reused")
+
+    with pytest.raises(AuthLost):
+        session(store, refused_while_replaced).access_token()
+    assert store.get("me").connection == CONNECTED
+    assert store.tokens("me") == token_set("newer")
+
+
+def test_stopping_waits_for_a_refresh_in_flight_until_its_pair_is_stored(
+    store: AccountStore, tmp_path: Path
+) -> None:
+    store.save_tokens("me", token_set("old", expires_in=-1))
+    in_flight = RefreshesInFlight()
+    answered = threading.Event()
+    release = threading.Event()
+
+    def slow_oura(refresh_token: str) -> TokenSet:
+        answered.set()
+        release.wait(WAIT)
+        return token_set("new")
+
+    tokens = TokenSession(store, "me", slow_oura, in_flight=in_flight, clock=lambda: NOW)
+    worker = threading.Thread(target=tokens.access_token)
+    worker.start()
+    assert answered.wait(WAIT)
+    assert in_flight.close_and_wait(timeout=0.05) is False  # still running: not stored yet
+    release.set()
+    assert in_flight.close_and_wait(timeout=WAIT) is True
+    assert stored_tokens(tmp_path).refresh_token == "refresh-new-secret"
+    worker.join(WAIT)
+
+    # Once stopping, no new refresh starts: the stored pair stays unspent for the next start.
+    store.save_tokens("me", token_set("later", expires_in=-1))
+    refresh = CountingRefresh()
+    with pytest.raises(OuraUnavailable):
+        TokenSession(store, "me", refresh, in_flight=in_flight, clock=lambda: NOW).access_token()
+    assert refresh.calls == []
+    assert store.tokens("me") == token_set("later", expires_in=-1)

@@ -7,6 +7,7 @@ and the scheduler; they record calls so tests can assert what the panel asked fo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -42,17 +43,26 @@ class FakeAccount:
 
 
 class FakeAccountStore:
-    def __init__(self) -> None:
+    """Registers the tokens it stores with ``on_secret``, like the real store."""
+
+    def __init__(self, on_secret: Callable[[str], None] | None = None) -> None:
         self.accounts: dict[str, FakeAccount] = {}
         self.stored_tokens: dict[str, TokenSet] = {}
+        self._on_secret = on_secret
 
     def validate_name(self, name: str) -> None:
         if not _NAME.match(name or ""):
             raise ValueError("An account name uses 1-32 lower-case letters, digits or underscores.")
 
-    def create(self, name: str) -> FakeAccount:
+    def create(
+        self, name: str, check: Callable[[str, Collection[str]], None] | None = None
+    ) -> FakeAccount:
         self.validate_name(name)
-        account = FakeAccount(name, entity_prefix(name, is_first=not self.accounts))
+        taken = {a.entity_prefix for a in self.accounts.values()}
+        prefix = entity_prefix(name, taken)
+        if check is not None:
+            check(prefix, taken)
+        account = FakeAccount(name, prefix)
         self.accounts[name] = account
         return account
 
@@ -69,6 +79,9 @@ class FakeAccountStore:
     def save_tokens(self, name: str, tokens: TokenSet, email: str | None = None) -> None:
         account = self.accounts[name]
         self.stored_tokens[name] = tokens
+        if self._on_secret:
+            self._on_secret(tokens.access_token)
+            self._on_secret(tokens.refresh_token)
         self.accounts[name] = replace(
             account,
             connection="connected",
@@ -80,7 +93,7 @@ class FakeAccountStore:
     def set_email(self, name: str, email: str | None) -> None:
         self.accounts[name] = replace(self.accounts[name], email=email)
 
-    def mark_auth_lost(self, name: str, message: str) -> None:
+    def mark_auth_lost(self, name: str, message: str, *, refused: object = None) -> None:
         self.accounts[name] = replace(
             self.accounts[name], connection="needs_reconnect", auth_error=message
         )
@@ -95,10 +108,12 @@ class FakeCredentialsStore:
         client_id: str | None = None,
         client_secret: str | None = None,
         source: str | None = None,
+        on_secret: Callable[[str], None] | None = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.source = source if client_id else None
+        self._on_secret = on_secret
 
     def get(self) -> AppCredentials | None:
         if self.client_id and self.client_secret:
@@ -109,6 +124,8 @@ class FakeCredentialsStore:
         self.client_id = client_id
         if client_secret:
             self.client_secret = client_secret
+            if self._on_secret:
+                self._on_secret(client_secret)
         self.source = "panel"
 
     def clear(self) -> None:
@@ -274,19 +291,20 @@ def fake_services(
         demo=demo,
         problems=problems,
     )
+    redactor = SecretRedactor()
     credentials = (
-        FakeCredentialsStore(CLIENT_ID, CLIENT_SECRET, source="panel")
+        FakeCredentialsStore(CLIENT_ID, CLIENT_SECRET, source="panel", on_secret=redactor.add)
         if with_credentials
-        else FakeCredentialsStore()
+        else FakeCredentialsStore(on_secret=redactor.add)
     )
     return FakeServices(
         settings=settings,
-        accounts=FakeAccountStore(),
+        accounts=FakeAccountStore(on_secret=redactor.add),
         credentials=credentials,
         oauth=FakeOAuth(),
         oura_clients=FakeOuraClients(),
         sync=FakeSync(),
-        redactor=SecretRedactor(),
+        redactor=redactor,
     )
 
 
