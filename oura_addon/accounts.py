@@ -78,7 +78,7 @@ class AuthLost(AddonError):
         self.account = account
 
 
-def shown_name(name: object) -> str:
+def excerpt(name: object) -> str:
     """``name`` quoted for a message, cut to its first ECHO_LIMIT characters."""
     text = name if isinstance(name, str) else str(name)
     return repr(text[:ECHO_LIMIT]) + ("..." if len(text) > ECHO_LIMIT else "")
@@ -88,7 +88,7 @@ def validate_name(name: str) -> str:
     """Return ``name`` if it is a usable account name, else raise ValueError saying why."""
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
         raise ValueError(
-            f"Account name {shown_name(name)} is not valid: use 1-32 lowercase letters, "
+            f"Account name {excerpt(name)} is not valid: use 1-32 lowercase letters, "
             "digits or underscores, starting with a letter (for example 'oura' or 'partner_2')."
         )
     return name

@@ -8,8 +8,6 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import waitress
-
 from . import __version__
 from .accounts import AccountStore
 from .app_credentials import AppCredentialsStore
@@ -30,6 +28,7 @@ from .services import Services
 from .settings import Settings, load_settings
 from .storage import VersionedFile
 from .web import create_app
+from .web.server import create_server
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -96,8 +95,8 @@ def serve(addon: Addon) -> None:
     """Serve the panel until SIGTERM/SIGINT, then stop the scheduler within a few seconds."""
     settings = addon.settings
     app = create_app(settings, addon.services)
-    server = waitress.create_server(
-        app, host=settings.host, port=settings.port, threads=6, ident="oura-addon"
+    server = create_server(
+        app, host=settings.host, port=settings.port, trusted=settings.trusted_clients
     )
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..i18n import _l
 from ..services import Services
@@ -21,7 +21,7 @@ from .oauth_state import PendingAuthorizations
 from .script_messages import script_messages
 from .session import STATE_CHANGING_METHODS, configure_session, csrf_ok, csrf_token, load_secret_key
 
-__all__ = ["PASTE_REDIRECT_URI", "create_app"]
+__all__ = ["MAX_REQUEST_BODY_BYTES", "PASTE_REDIRECT_URI", "create_app"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +30,12 @@ CONTENT_SECURITY_POLICY = (
     "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'self'"
 )
+# The panel's largest request is a pasted redirect URL or a client secret: 64 KB is plenty,
+# and a body is refused by its declared size before anything reads it (waitress enforces
+# the same bound for bodies without a Content-Length).
+MAX_REQUEST_BODY_BYTES = 64 * 1024
+MAX_FORM_PARTS = 50
+TOO_LARGE_MESSAGE = _l("The request body is larger than this panel accepts (64 KB).")
 CSRF_MESSAGE = _l(
     "The request lacks this panel's security token. Reload the panel and try again "
     "(scripts: GET the panel first and send its csrf-token meta value as X-CSRF-Token)."
@@ -46,6 +52,15 @@ def create_app(
     secret_key: bytes | None = None,
 ) -> Flask:
     app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BODY_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BODY_BYTES,
+        MAX_FORM_PARTS=MAX_FORM_PARTS,
+    )
+    # Routing redirects (``//`` merged, a trailing slash added) would build an absolute
+    # Location from the client's Host header: paths are matched as sent instead.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     app.extensions[EXTENSION_KEY] = WebContext(services, pending or PendingAuthorizations())
     configure_session(app, secret_key or load_secret_key(settings.data_dir))
     language.install(app)
@@ -53,6 +68,7 @@ def create_app(
     app.register_blueprint(callback.bp)
     app.register_blueprint(api.bp)
     app.add_url_rule("/healthz", "healthz", _healthz)
+    app.before_request(_refuse_large_bodies)
     app.before_request(_require_csrf)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
@@ -70,6 +86,13 @@ def _healthz() -> Response:
 
 def _wants_json() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def _refuse_large_bodies():
+    # Before the CSRF check, which may read a form field: nothing is read past this size.
+    if (request.content_length or 0) > MAX_REQUEST_BODY_BYTES:
+        raise RequestEntityTooLarge(TOO_LARGE_MESSAGE)
+    return None
 
 
 def _require_csrf():

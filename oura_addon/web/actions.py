@@ -134,7 +134,7 @@ def valid_redirect_uri(value: Any) -> str:
             "bad_redirect_uri",
             _l(
                 "The redirect URI must be an absolute http(s) address, got %(value)r.",
-                value=value[:200],
+                value=value[:ECHO_LIMIT],
             ),
         )
     return value.strip()

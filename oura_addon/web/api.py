@@ -22,7 +22,10 @@ JSON_OBJECT_MESSAGE = _l("Send a JSON object as the request body.")
 
 
 def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise ActionError("bad_request", _l("The JSON body is nested too deeply.")) from None
     if body is None and request.get_data():
         raise ActionError("bad_request", JSON_OBJECT_MESSAGE)
     if body is None:

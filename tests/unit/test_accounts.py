@@ -69,6 +69,13 @@ def test_invalid_account_names_are_refused_with_a_message_saying_what_is_allowed
     assert store.list() == []
 
 
+def test_a_huge_invalid_name_is_echoed_only_by_its_first_64_characters() -> None:
+    with pytest.raises(ValueError) as caught:
+        validate_name("N" * 100_000)
+    assert "N" * 64 in str(caught.value)
+    assert "N" * 65 not in str(caught.value)
+
+
 def test_looking_up_an_impossible_name_finds_nothing_instead_of_touching_other_files(
     store: AccountStore, tmp_path: Path
 ) -> None:
