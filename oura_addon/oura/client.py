@@ -311,15 +311,20 @@ class OuraClient:
     ) -> SyncResult:
         """Fetch every endpoint for the days [start, end], isolating failures per endpoint.
 
-        Raises ``Unauthorized`` and ``TokenUnavailable`` (and whatever else the token
-        provider raises): without a token no endpoint can succeed.
+        Once Oura rate-limits one endpoint the rest are not asked: they get the same
+        ``RateLimited`` error. Raises ``Unauthorized`` and ``TokenUnavailable`` (and whatever
+        else the token provider raises): without a token no endpoint can succeed.
         """
         records_by_name: dict[str, list[Any]] = {}
         errors: dict[str, OuraApiError] = {}
         skipped: list[str] = []
+        limited: RateLimited | None = None
         for endpoint in endpoints:
             if granted is not None and not granted(endpoint.scope):
                 skipped.append(endpoint.name)
+                continue
+            if limited is not None:
+                errors[endpoint.name] = limited
                 continue
             try:
                 records = self._fetch(endpoint, sync_query(endpoint, start, end, tz))
@@ -328,6 +333,8 @@ class OuraClient:
             except OuraApiError as err:
                 _LOGGER.info("Oura %s failed: %s", endpoint.name, err.kind)
                 errors[endpoint.name] = err
+                if isinstance(err, RateLimited):
+                    limited = err
                 continue
             if endpoint.window is Window.DATE:
                 records = [r for r in records if within_days(r, start, end)]

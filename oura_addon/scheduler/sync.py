@@ -173,6 +173,10 @@ class AccountSync:
         records: dict[str, Sequence[Any]] = {}
         errors: dict[str, OuraApiError] = {}
         for group, group_start in groups:
+            limited = next((e for e in errors.values() if isinstance(e, RateLimited)), None)
+            if limited is not None:  # Oura asked to wait: the backfill's second half too
+                errors.update({e.name: limited for e in group})
+                continue
             result = client.sync(group, group_start, end, granted=granted, tz=tz)
             records.update(result.records)
             errors.update(result.errors)
