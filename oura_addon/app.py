@@ -20,7 +20,7 @@ from .homeassistant import (
     SupervisorClient,
 )
 from .homeassistant.supervisor import DASHBOARD_PATH
-from .logs import SecretRedactor, configure_logging
+from .logs import RecentLines, SecretRedactor, configure_logging
 from .oura.oauth import OAuthClient, TokenUrlMemory
 from .oura.session import TokenSessions
 from .scheduler import Scheduler
@@ -36,6 +36,7 @@ _LOGGER = logging.getLogger(__name__)
 # flight gets most of that to store its new pair, the scheduler the rest.
 REFRESH_STOP_TIMEOUT = 6.0
 SCHEDULER_STOP_TIMEOUT = 2.0
+DIAGNOSTICS_LOG_LINES = 200  # what the diagnostics file carries of the log
 
 
 @dataclass
@@ -46,7 +47,13 @@ class Addon:
     sessions: TokenSessions
 
 
-def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool = True) -> Addon:
+def build_addon(
+    settings: Settings,
+    redactor: SecretRedactor,
+    *,
+    publish: bool = True,
+    recent_logs: RecentLines | None = None,
+) -> Addon:
     redactor.add(*settings.secrets)
     accounts = AccountStore(settings.data_dir, on_secret=redactor.add)
     accounts.recover()  # before anything reads a token: a crash may have left the newest aside
@@ -87,6 +94,8 @@ def build_addon(settings: Settings, redactor: SecretRedactor, *, publish: bool =
         oura_client=clients,
         sync=scheduler,
         redactor=redactor,
+        recent_logs=recent_logs,
+        home_assistant_config=ha.get_config if ha else None,
     )
     return Addon(settings, services, scheduler, sessions)
 
@@ -129,7 +138,8 @@ def serve(addon: Addon) -> None:
 def main(environ: Mapping[str, str] | None = None) -> None:
     settings = load_settings(environ)
     redactor = SecretRedactor(settings.secrets)
-    configure_logging(settings.log_level, redactor)
+    recent_logs = RecentLines(DIAGNOSTICS_LOG_LINES)
+    configure_logging(settings.log_level, redactor, recent_logs)
     for problem in settings.problems:
         _LOGGER.warning("Configuration: %s", problem)
-    serve(build_addon(settings, redactor))
+    serve(build_addon(settings, redactor, recent_logs=recent_logs))

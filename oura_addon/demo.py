@@ -15,8 +15,8 @@ import logging
 import os
 from pathlib import Path
 
-from .app import build_addon, serve
-from .logs import SecretRedactor, configure_logging
+from .app import DIAGNOSTICS_LOG_LINES, build_addon, serve
+from .logs import RecentLines, SecretRedactor, configure_logging
 from .settings import load_settings
 from .simulator import SimulatorConfig, SimulatorServer, create_simulator
 
@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> None:
     with SimulatorServer(simulator, port=args.simulator_port) as oura:
         settings = load_settings(demo_environment(args, oura.url))
         redactor = SecretRedactor(settings.secrets)
-        configure_logging(settings.log_level, redactor)
+        recent_logs = RecentLines(DIAGNOSTICS_LOG_LINES)
+        configure_logging(settings.log_level, redactor, recent_logs)
         _LOGGER.info("Oura simulator (%d users, %d days) at %s", args.users, args.days, oura.url)
         publish = bool(args.ha_url and args.ha_token)
         if publish:
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
                 settings.ha_api_url,
             )
         _LOGGER.info("Open http://%s:%d and click Connect", args.host, args.port)
-        serve(build_addon(settings, redactor, publish=publish))
+        serve(build_addon(settings, redactor, publish=publish, recent_logs=recent_logs))
 
 
 if __name__ == "__main__":

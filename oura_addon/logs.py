@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import deque
 from collections.abc import Iterable
 
 REDACTED = "**REDACTED**"
@@ -57,17 +58,51 @@ class SecretRedactor(logging.Filter):
         return True
 
 
-def configure_logging(level: str, redactor: SecretRedactor) -> None:
-    """Root logging to stderr (the add-on log tab) with the redactor on every handler."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class RecentLines(logging.Handler):
+    """The last ``size`` log lines, formatted, kept in memory for the diagnostics file.
+
+    Bounded (a deque), and fed through the redactor like every other handler.
+    """
+
+    def __init__(self, size: int = 200) -> None:
+        super().__init__()
+        self._lines: deque[str] = deque(maxlen=size)
+        self.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Handler.handle() holds self.lock around emit(): appends and reads never interleave.
+        try:
+            self._lines.append(self.format(record))
+        except Exception:  # a record that cannot be formatted must not break logging
+            self.handleError(record)
+
+    def lines(self) -> list[str]:
+        self.acquire()
+        try:
+            return list(self._lines)
+        finally:
+            self.release()
+
+
+def configure_logging(
+    level: str, redactor: SecretRedactor, recent: RecentLines | None = None
+) -> None:
+    """Root logging to stderr (the add-on log tab) with the redactor on every handler;
+    ``recent`` also keeps the last lines for the diagnostics file."""
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-    )
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT))
     handler.addFilter(redactor)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
+    if recent is not None:
+        recent.addFilter(redactor)
+        root.addHandler(recent)
     root.setLevel(level.upper())
     # waitress logs each queue warning; requests/urllib3 would log URLs with query strings.
     logging.getLogger("urllib3").setLevel(logging.WARNING)

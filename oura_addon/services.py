@@ -6,18 +6,18 @@ or real parts at will, and nothing in ``oura_addon.web`` reaches for a global.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .states import EntityState
 
 if TYPE_CHECKING:
     from .accounts import AccountStore
     from .app_credentials import AppCredentialsStore
-    from .logs import SecretRedactor
+    from .logs import RecentLines, SecretRedactor
     from .oura.client import OuraClient
     from .oura.oauth import OAuthClient
     from .settings import Settings
@@ -98,3 +98,6 @@ class Services:
     oura_client: OuraClientFactory
     sync: SyncControl
     redactor: SecretRedactor
+    # For the diagnostics file: the last log lines, and Home Assistant's /api/config.
+    recent_logs: RecentLines | None = None
+    home_assistant_config: Callable[[], Mapping[str, Any]] | None = None

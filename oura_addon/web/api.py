@@ -12,6 +12,7 @@ from ..oura.oauth import parse_callback
 from . import actions
 from .actions import ActionError
 from .context import web_context
+from .diagnostics import diagnostics_document
 from .language import translator
 from .oauth_state import StateError
 from .views import status_document
@@ -44,6 +45,19 @@ def _action_error(err: ActionError) -> tuple[Response, int]:
 def status() -> Response:
     ctx = web_context()
     return jsonify(status_document(ctx.services, ctx.pending, translator()))
+
+
+@bp.get("/diagnostics")
+def diagnostics() -> Response:
+    """One JSON file for a bug report; every secret redacted, the email only if asked."""
+    include_email = request.args.get("include_email", "") in ("1", "true", "on", "yes")
+    document = diagnostics_document(web_context().services, include_email)
+    response = jsonify(document)
+    stamp = document["generated_at"][:10]
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="oura-diagnostics-{stamp}.json"'
+    )
+    return response
 
 
 @bp.post("/credentials")

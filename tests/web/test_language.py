@@ -157,3 +157,13 @@ def test_error_pages_are_translated(panel: Panel) -> None:
     assert response.status_code == 404
     text = response.get_data(True)
     assert "Nicht gefunden" in text and "Zurück zum Panel" in text
+
+
+def test_the_panel_offers_the_diagnostics_download_with_an_email_tick(panel: Panel) -> None:
+    html = in_language(panel, "/", "fr")
+    assert 'action="/api/hassio_ingress/Xy9_k-3bTOKEN/api/diagnostics"' in html
+    assert 'name="include_email"' in html and "Télécharger le diagnostic" in html
+    response = panel.get("/api/diagnostics")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="oura-')
+    assert response.get_json()["addon"]["simulator"] is False
