@@ -101,7 +101,7 @@ class AccountSync:
         ``previous`` holds the states last published for the account: an endpoint that fails
         or is not asked this time keeps them instead of turning unknown.
         """
-        name, prefix = account.name, account.entity_prefix
+        name = account.name
         if account.connection != Connection.CONNECTED:
             return NeedsReconnect(account.auth_error or "This account is not connected.")
         tz = now.tzinfo
@@ -118,18 +118,7 @@ class AccountSync:
         except OuraApiError as err:
             return Failed(user_message(err))
         not_asked = set() if endpoints is None else {e.name for e in SCHEDULED} - set(endpoints)
-        states = catalogue.build_states(
-            prefix,
-            records,
-            today=today,
-            tz=tz,
-            now=now,
-            account_label=account_label(name, prefix),
-            previous=previous,
-            failed=set(errors) | not_asked,
-        )
-        connected = connected_sensor(account, True, reason=None)
-        states[connected.entity_id] = connected
+        states = _states(account, records, now, previous, kept=set(errors) | not_asked)
         limits = [e for e in errors.values() if isinstance(e, RateLimited)]
         cut_short = backfilling and any(
             isinstance(errors.get(e), TRANSIENT_ERRORS) for e in BACKFILL_ENDPOINTS
@@ -181,6 +170,32 @@ class AccountSync:
             records.update(result.records)
             errors.update(result.errors)
         return records, errors
+
+
+def _states(
+    account: Account,
+    records: Mapping[str, Sequence[Any]],
+    now: datetime,
+    previous: Mapping[str, EntityState],
+    *,
+    kept: set[str],
+) -> dict[str, EntityState]:
+    """The catalogue's states and the connected sensor; the endpoints in ``kept`` (failed or
+    not asked) keep their ``previous`` states."""
+    assert now.tzinfo is not None
+    states = catalogue.build_states(
+        account.entity_prefix,
+        records,
+        today=now.date(),
+        tz=now.tzinfo,
+        now=now,
+        account_label=account_label(account.name, account.entity_prefix),
+        previous=previous,
+        failed=kept,
+    )
+    connected = connected_sensor(account, True, reason=None)
+    states[connected.entity_id] = connected
+    return states
 
 
 def connected_sensor(account: Account, connected: bool, *, reason: str | None) -> EntityState:
