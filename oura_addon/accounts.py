@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AddonError
+from .oura.endpoints import DEFAULT_SCOPES
 from .oura.tokens import TokenSet
 from .states import entity_prefix
 from .storage import (
@@ -465,6 +466,25 @@ class AccountStore:
         if account is not None and account.connection == NEEDS_RECONNECT:
             log.warning("Account %s needs to be reconnected: %s", name, message)
         return account
+
+    def drop_scope(self, name: str, scope: str) -> None:
+        """Oura said ``scope`` was not granted: record it, so its endpoints are not called
+        (and the panel offers to grant it) until the account is reconnected."""
+
+        def narrow(document: Document) -> Document | None:
+            if not document.get("tokens"):
+                return None
+            tokens = TokenSet.from_json(document["tokens"])
+            if not tokens.grants(scope):
+                return None
+            granted = tokens.scopes if tokens.scopes or tokens.scopes_known else DEFAULT_SCOPES
+            narrowed = replace(
+                tokens, scopes=tuple(s for s in granted if s != scope), scopes_known=True
+            )
+            return {**document, "tokens": narrowed.to_json()}
+
+        self.update(name, narrow)
+        log.info("Account %s: Oura did not grant the %s scope", name, scope)
 
     def tokens(self, name: str) -> TokenSet | None:
         """The stored token pair; None when absent, unreadable or the name is invalid."""

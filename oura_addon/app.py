@@ -58,13 +58,17 @@ def build_addon(
     accounts = AccountStore(settings.data_dir, on_secret=redactor.add)
     accounts.recover()  # before anything reads a token: a crash may have left the newest aside
     credentials = AppCredentialsStore(
-        settings.data_dir, settings.client_id, settings.client_secret, on_secret=redactor.add
+        settings.data_dir,
+        settings.client_id,
+        settings.client_secret,
+        options_portal=settings.portal,
+        on_secret=redactor.add,
     )
     oauth = OAuthClient.from_settings(
         settings, TokenUrlMemory(VersionedFile(settings.data_dir / "token_urls.json"))
     )
     sessions = TokenSessions(accounts, credentials.get, oauth.refresh)
-    clients = OuraClients(settings.oura_api_url, sessions)
+    clients = OuraClients(settings.oura_api_url, sessions, on_missing_scope=accounts.drop_scope)
     ha = HomeAssistantClient.from_settings(settings) if publish else None
     publisher = CoreApiPublisher(ha, settings.data_dir / "published.json") if ha else None
     statistics = (

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .oura.implementations import PORTALS
 from .oura.tokens import AppCredentials
 from .storage import CorruptFileError, delete_with_backup, read_versioned, write_versioned
 
@@ -31,12 +32,16 @@ def _clean(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _portal(value: object) -> str | None:
+    return value if isinstance(value, str) and value in PORTALS else None
+
+
 def _parse_credentials(raw: Any) -> AppCredentials:
     client_id = _clean(raw.get("client_id")) if isinstance(raw, dict) else ""
     secret = _clean(raw.get("client_secret")) if isinstance(raw, dict) else ""
     if not client_id or not secret:
         raise ValueError("lacks a client id or secret")
-    return AppCredentials(client_id, secret)
+    return AppCredentials(client_id, secret, _portal(raw.get("portal")))
 
 
 class AppCredentialsStore:
@@ -46,11 +51,13 @@ class AppCredentialsStore:
         options_client_id: str | None,
         options_secret: str | None,
         *,
+        options_portal: str | None = None,
         on_secret: Callable[[str], None] | None = None,
     ) -> None:
         self._path = Path(data_dir) / "app.json"
         self._options_client_id = _clean(options_client_id)
         self._options_secret = _clean(options_secret)
+        self._options_portal = _portal(options_portal)
         self._on_secret = on_secret
         self._lock = threading.Lock()
         if self._options_secret and on_secret:
@@ -62,7 +69,9 @@ class AppCredentialsStore:
 
     def _options(self) -> AppCredentials | None:
         if self._options_client_id and self._options_secret:
-            return AppCredentials(self._options_client_id, self._options_secret)
+            return AppCredentials(
+                self._options_client_id, self._options_secret, self._options_portal
+            )
         return None
 
     def _read_panel(self) -> tuple[AppCredentials | None, str | None]:
@@ -93,11 +102,12 @@ class AppCredentialsStore:
             return SOURCE_OPTIONS
         return SOURCE_PANEL if self._read_panel()[0] is not None else None
 
-    def save(self, client_id: str, client_secret: str | None) -> None:
+    def save(self, client_id: str, client_secret: str | None, portal: str | None = None) -> None:
         """Store credentials entered in the panel.
 
         An empty secret keeps the stored one (the panel never echoes it back), as long as
-        the client id is unchanged. Raises ValueError with a message for the form.
+        the client id is unchanged; so does a missing ``portal``. Raises ValueError with a
+        message for the form.
         """
         client_id = _clean(client_id)
         client_secret = _clean(client_secret)
@@ -105,17 +115,24 @@ class AppCredentialsStore:
             raise ValueError("Enter the client id of your Oura application.")
         if any(c.isspace() for c in client_id) or len(client_id) > 256:
             raise ValueError("The client id looks wrong: copy it again from the Oura portal.")
+        if portal is not None and portal not in PORTALS:
+            raise ValueError("Say where the Oura app was created: new or classic.")
         with self._lock:
+            stored, _ = self._read_panel()
             if not client_secret:
-                stored, _ = self._read_panel()
                 if stored is None:
                     raise ValueError("Enter the client secret of your Oura application.")
                 if stored.client_id != client_id:
                     raise ValueError("Enter the client secret that belongs to the new client id.")
                 client_secret = stored.client_secret
+            document = {"client_id": client_id, "client_secret": client_secret}
+            if portal is None and stored is not None and stored.client_id == client_id:
+                portal = stored.portal
+            if portal is not None:
+                document["portal"] = portal
             if self._on_secret:
                 self._on_secret(client_secret)
-            write_versioned(self._path, {"client_id": client_id, "client_secret": client_secret})
+            write_versioned(self._path, document)
         log.info("Client credentials saved from the panel")
 
     def clear(self) -> None:
@@ -123,6 +140,21 @@ class AppCredentialsStore:
         with self._lock:
             delete_with_backup(self._path)
         log.info("Client credentials entered in the panel were removed")
+
+    def set_portal(self, portal: str) -> None:
+        """Record the portal Oura's answers showed (panel credentials only)."""
+        if portal not in PORTALS:
+            return
+        with self._lock:
+            stored, _ = self._read_panel()
+            if stored is None or stored.portal == portal or self._options() is not None:
+                return
+            document = {
+                "client_id": stored.client_id,
+                "client_secret": stored.client_secret,
+                "portal": portal,
+            }
+            write_versioned(self._path, document)
 
     def describe(self) -> dict[str, Any]:
         """A summary safe to render on a page: never the secret."""
@@ -139,6 +171,7 @@ class AppCredentialsStore:
             "client_id": chosen.client_id if chosen else None,
             "source": (SOURCE_OPTIONS if options else SOURCE_PANEL) if chosen else None,
             "has_secret": bool(chosen and chosen.client_secret),
+            "portal": chosen.portal if chosen else None,
             "panel_client_id": panel.client_id if panel else None,
             "problems": problems,
         }

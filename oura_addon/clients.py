@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from .oura.client import OuraClient
 from .oura.session import TokenSessions
 
 
 class OuraClients:
-    def __init__(self, api_url: str, sessions: TokenSessions) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        sessions: TokenSessions,
+        on_missing_scope: Callable[[str, str], None] | None = None,
+    ) -> None:
         self._api_url = api_url
         self._sessions = sessions
+        # (account, scope): Oura said the account's token lacks that scope.
+        self._on_missing_scope = on_missing_scope
         self._lock = threading.Lock()
         self._clients: dict[str, OuraClient] = {}
 
@@ -20,7 +28,12 @@ class OuraClients:
             client = self._clients.get(account)
             if client is None:
                 session = self._sessions.session(account)
-                client = self._clients[account] = OuraClient(self._api_url, session)
+                report = self._on_missing_scope
+                client = self._clients[account] = OuraClient(
+                    self._api_url,
+                    session,
+                    on_missing_scope=(lambda scope: report(account, scope)) if report else None,
+                )
             return client
 
     def forget(self, account: str) -> None:

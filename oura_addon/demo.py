@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     options = {
         "client_id": DEMO_CLIENT_ID,
         "client_secret": DEMO_CLIENT_SECRET,
+        "portal": "new",
         "poll_interval": args.poll_interval,
         "history_days": min(args.days, 90),
         "log_level": "info",
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
             client_secret=DEMO_CLIENT_SECRET,
             days=args.days,
             users=args.users,
+            # Every app made today comes from the new developer portal.
+            portal="new",
         )
     )
     with SimulatorServer(simulator, port=args.simulator_port) as oura:

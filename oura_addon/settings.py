@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .oura.implementations import PORTALS
+
 DEFAULT_OURA_API_URL = "https://api.ouraring.com"
 DEFAULT_OURA_AUTH_URL = "https://cloud.ouraring.com"
 # Apps registered on Oura's newer developer portal must use this token URL.
 DEFAULT_OURA_FALLBACK_TOKEN_URL = "https://moi.ouraring.com/oauth/v2/ext/oauth-token"
+# Oura's new identity provider; its discovery document names its endpoints.
+DEFAULT_OURA_ISSUER_URL = "https://moi.ouraring.com/oauth/v2/ext/oauth-anonymous"
 INGRESS_PROXY_ADDRESS = "172.30.32.2"
 
 POLL_INTERVAL_RANGE = (1, 1440)
@@ -40,8 +44,10 @@ class Settings:
     oura_auth_url: str = DEFAULT_OURA_AUTH_URL
     oura_token_url: str = DEFAULT_OURA_API_URL + "/oauth/token"
     oura_fallback_token_url: str = DEFAULT_OURA_FALLBACK_TOKEN_URL
+    oura_issuer_url: str = DEFAULT_OURA_ISSUER_URL
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    portal: str | None = None  # where the options' app was created; None: not said
     poll_interval_minutes: int = 10
     history_days: int = 90
     log_level: str = "info"
@@ -187,6 +193,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         else f"{oura_api_url}/oauth/v2/ext/oauth-token"
     )
 
+    # Like the fallback token URL, the issuer moves along with a relocated API.
+    issuer_default = (
+        DEFAULT_OURA_ISSUER_URL
+        if oura_api_url == DEFAULT_OURA_API_URL
+        else f"{oura_api_url}/oauth/v2/ext/oauth-anonymous"
+    )
+    oura_issuer_url = _url(
+        env.get("OURA_ISSUER_URL") or issuer_default, "OURA_ISSUER_URL", problems, issuer_default
+    )
+    portal = _str_option(options, "portal", problems)
+    if portal is not None and portal not in PORTALS:
+        problems.append(
+            f"Option portal must be new or classic, got {portal[:40]!r}; the add-on finds out "
+            "which kind of app it is when you connect."
+        )
+        portal = None
+
     log_level = _str_option(options, "log_level", problems) or "info"
     if log_level not in LOG_LEVELS:
         problems.append(f"Option log_level must be one of {', '.join(LOG_LEVELS)}; using info.")
@@ -217,8 +240,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         oura_auth_url=oura_auth_url,
         oura_token_url=env.get("OURA_TOKEN_URL") or f"{oura_api_url}/oauth/token",
         oura_fallback_token_url=env.get("OURA_FALLBACK_TOKEN_URL") or fallback_default,
+        oura_issuer_url=oura_issuer_url,
         client_id=_str_option(options, "client_id", problems),
         client_secret=_str_option(options, "client_secret", problems),
+        portal=portal,
         poll_interval_minutes=_int_option(
             options, "poll_interval", defaults.poll_interval_minutes, POLL_INTERVAL_RANGE, problems
         ),

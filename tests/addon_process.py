@@ -170,7 +170,9 @@ class PanelClient:
 
     def connect_with_auto_approve(self, name: str, user: int = 1) -> requests.Response:
         """Authorize against an auto-approving simulator and follow it back to the callback."""
-        url = self.authorize(name, f"{self.base_url}/oauth/callback")
+        # As the panel offers it: Oura's new identity provider refuses 127.0.0.1.
+        callback = self.base_url.replace("//127.0.0.1:", "//localhost:", 1)
+        url = self.authorize(name, f"{callback}/oauth/callback")
         return self.session.get(f"{url}&user={user}", timeout=30)
 
     def sync(self, account: str | None = None) -> None:

@@ -8,6 +8,7 @@ retry. Logs name endpoints and statuses only, never a URL with a token or any cr
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -23,6 +24,7 @@ from .errors import (
     BadResponse,
     InvalidGrant,
     InvalidRequest,
+    MissingScope,
     NotFound,
     OAuthError,
     OuraApiError,
@@ -157,6 +159,21 @@ def _detail(response: requests.Response) -> str:
     return ""
 
 
+_SCOPE_REFUSAL = re.compile(
+    r"not authorized\b.{0,20}?\b(?:extapi:)?([a-z0-9_]+) scope", re.IGNORECASE
+)
+
+
+def missing_scope(response: requests.Response, endpoint: Endpoint) -> str | None:
+    """The scope a 401 says the token lacks (``Token is not authorized access spo2
+    scope.``); None when the 401 is about the token itself."""
+    detail = _detail(response)
+    if "scope" not in detail.lower() or "not authorized" not in detail.lower():
+        return None
+    found = _SCOPE_REFUSAL.search(detail)
+    return found.group(1).lower() if found else endpoint.scope
+
+
 def error_for(response: requests.Response, endpoint: str) -> OuraApiError:
     """The typed error for a non-200 answer (401 is handled by the caller's retry)."""
     status = response.status_code
@@ -200,9 +217,11 @@ class OuraClient:
         token_provider: TokenProvider,
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
+        on_missing_scope: Callable[[str], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._tokens = token_provider
+        self._on_missing_scope = on_missing_scope
         self._session = session or new_session()
         self._policy = policy or RetryPolicy()
 
@@ -236,8 +255,25 @@ class OuraClient:
             raise TokenUnavailable(endpoint, err) from err
 
     def _get(self, endpoint: str, path: str, params: dict[str, str]) -> dict[str, Any]:
-        """GET one page as a JSON object; one forced refresh and retry on a 401."""
+        """GET one page as a JSON object; one forced refresh and retry on a 401.
+
+        A 401 naming a scope is no token problem: no refresh, the endpoint is marked.
+        """
         response = self._send(endpoint, path, params, self._token(endpoint))
+        scope = (
+            missing_scope(response, ENDPOINTS_BY_NAME[endpoint])
+            if response.status_code == 401 and endpoint in ENDPOINTS_BY_NAME
+            else None
+        )
+        if scope is not None:
+            response.close()
+            _LOGGER.info("Oura %s: the %s scope was not granted", endpoint, scope)
+            if self._on_missing_scope is not None:
+                try:
+                    self._on_missing_scope(scope)
+                except Exception:  # remembering it is a nicety; the endpoint is marked anyway
+                    _LOGGER.exception("Cannot record the missing %s scope", scope)
+            raise MissingScope(endpoint, scope)
         if response.status_code == 401:
             response.close()
             _LOGGER.info("Oura %s answered 401; refreshing the token once", endpoint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from ..i18n import _l
 from . import models
 
 
@@ -68,18 +69,18 @@ DEFAULT_SCOPES = (
 )
 
 # What each scope shares, in the words of Oura's consent page (the panel names missing ones).
-SCOPE_LABELS = {
-    "email": "Email address",
-    "personal": "Personal information (age, height, weight, sex)",
-    "daily": "Daily summaries of sleep, activity and readiness",
-    "heartrate": "Heart rate time series",
-    "workout": "Workouts",
-    "tag": "Tags",
-    "session": "Guided and unguided sessions",
-    "spo2": "Blood oxygen (SpO2) during sleep",
-    "ring_configuration": "Ring configuration and battery",
-    "stress": "Stress and resilience",
-    "heart_health": "Heart health (cardiovascular age, VO2 max)",
+SCOPE_LABELS: dict[str, str] = {
+    "email": _l("Email address"),
+    "personal": _l("Personal information (age, height, weight, sex)"),
+    "daily": _l("Daily summaries of sleep, activity and readiness"),
+    "heartrate": _l("Heart rate time series"),
+    "workout": _l("Workouts"),
+    "tag": _l("Tags"),
+    "session": _l("Guided and unguided sessions"),
+    "spo2": _l("Blood oxygen (SpO2) during sleep"),
+    "ring_configuration": _l("Ring configuration and battery"),
+    "stress": _l("Stress and resilience"),
+    "heart_health": _l("Heart health (cardiovascular age, VO2 max)"),
 }
 
 # Oura's new identity provider names every scope with this prefix (``extapi:daily``).

@@ -24,9 +24,22 @@ class OuraError(AddonError):
 
 
 class OAuthError(OuraError):
-    """Authorization with Oura failed."""
+    """Authorization with Oura failed.
+
+    ``oura_error`` and ``oura_description`` keep what Oura's token endpoint answered (its
+    ``error`` and ``error_description``, cleaned of anything secret) for the panel to show
+    beside the sentence; None when Oura said nothing.
+    """
 
     kind = "oauth_error"
+    oura_error: str | None = None
+    oura_description: str | None = None
+
+    @property
+    def oura_answer(self) -> str | None:
+        """Oura's own words, e.g. ``invalid_client: Client authentication failed``."""
+        parts = [p for p in (self.oura_error, self.oura_description) if p]
+        return ": ".join(parts) or None
 
 
 class AuthorizationDenied(OAuthError):
@@ -58,8 +71,44 @@ class InvalidClient(OAuthError):
     def __init__(self, user_message: str | None = None) -> None:
         super().__init__(
             user_message
-            or "Oura did not recognise the app's client ID and secret. Check the client ID "
-            "and client secret in the panel."
+            or "Oura did not accept the app's client secret. Copy the client secret again "
+            "from Oura's developer portal and save it in the panel (spaces around it are "
+            "removed), then connect again."
+        )
+
+
+class CodeRejected(InvalidGrant):
+    """The authorization code was refused: used already or older than 10 minutes."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Oura refused the authorization code: it was already used or has expired "
+            "(a code works once, for 10 minutes). Click Connect again."
+        )
+
+
+class UserLimitReached(OAuthError):
+    """An app Oura has not approved serves at most 10 Oura users."""
+
+    kind = "user_limit"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your Oura app has reached its limit of 10 users: an app Oura has not approved "
+            "serves at most 10 Oura accounts. Remove a user you no longer need from the app "
+            "in Oura's developer portal, or ask Oura to approve the app, then connect again."
+        )
+
+
+class WrongIssuer(OAuthError):
+    """The callback names another authorization server than Oura's (RFC 9207)."""
+
+    kind = "wrong_issuer"
+
+    def __init__(self, issuer: str) -> None:
+        super().__init__(
+            f"This sign-in answer says it comes from {issuer[:100]!r}, not from Oura's "
+            "sign-in service, so it was not used. Click Connect again."
         )
 
 
@@ -71,7 +120,7 @@ class RedirectUriMismatch(OAuthError):
         where = f"exactly {redirect_uri}" if redirect_uri else "the redirect URI shown in the panel"
         super().__init__(
             f"Oura refused the redirect address. Register {where} as a redirect URI of your "
-            "app in Oura's developer portal, then connect again."
+            "app in Oura's developer portal (copy it from the panel), then connect again."
         )
 
 
@@ -93,9 +142,12 @@ class OuraUnavailable(OAuthError):
 
     kind = "unavailable"
 
-    def __init__(self, user_message: str | None = None) -> None:
+    def __init__(self, user_message: str | None = None, status: int | None = None) -> None:
+        problem = f" (it answered HTTP {status})" if status else ""
         super().__init__(
-            user_message or "Oura's sign-in service is unavailable right now. Try again later."
+            user_message
+            or f"Oura's sign-in service has a problem right now{problem}. Nothing was "
+            "stored: try again in a few minutes."
         )
 
 
@@ -119,6 +171,20 @@ class AccessDenied(OuraApiError):
         super().__init__(
             f"Oura refused {endpoint}: membership expired or scope not granted.", endpoint
         )
+
+
+class MissingScope(OuraApiError):
+    """A 401 saying the token lacks a scope: Oura did not grant that data, the token is fine."""
+
+    kind = "missing_scope"
+
+    def __init__(self, endpoint: str, scope: str) -> None:
+        super().__init__(
+            f"Oura did not grant access to {endpoint} (scope {scope}). Reconnect the account "
+            "and tick that data on Oura's consent page.",
+            endpoint,
+        )
+        self.scope = scope
 
 
 class Unauthorized(OuraApiError):

@@ -1,9 +1,12 @@
-"""OAuth 2 with Oura: authorize URL, code exchange, refresh, revoke, token URL fallback.
+"""OAuth 2 with Oura: one client for both kinds of app, whatever portal made them.
 
-Oura serves two token URLs: apps from the older developer portal use
-``api.ouraring.com/oauth/token``, apps from the newer portal are refused there (400/401) and
-must use ``moi.ouraring.com/oauth/v2/ext/oauth-token``. The client tries the URL that last
-worked for the client id, falls back once to the other on 400/401, and remembers the winner.
+``OAuthClient`` picks the implementation (``implementations.NewPortal`` or
+``ClassicPortal``) for an app and does every token request: the code exchange (exactly
+once per code), refreshes and revocation. Oura's two token URLs each refuse the other kind
+of app with a fixed answer before looking at anything else (401 on a code exchange, 400 on
+a refresh). A refusal like that earns one try at the other URL, and the URL that worked is
+remembered per client id: it says what kind of app this is, and it corrects the choice made
+in the panel or the options when that was wrong.
 """
 
 from __future__ import annotations
@@ -12,22 +15,36 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from ..http import RetryPolicy, new_session
+from ..http import USER_AGENT, RetryPolicy, new_session
 from .endpoints import DEFAULT_SCOPES
 from .errors import (
     AuthorizationDenied,
+    CodeRejected,
     InvalidCallback,
     InvalidClient,
     InvalidGrant,
     OAuthError,
     OuraUnavailable,
     RedirectUriMismatch,
+    UserLimitReached,
+    WrongIssuer,
+)
+from .implementations import (
+    PORTAL_CLASSIC,
+    PORTAL_NEW,
+    PORTALS,
+    Authorization,
+    ClassicPortal,
+    Discovery,
+    NewPortal,
+    OAuthImplementation,
+    new_code_verifier,
 )
 from .tokens import AppCredentials, TokenSet
 
@@ -35,6 +52,7 @@ if TYPE_CHECKING:
     from ..settings import Settings
 
 __all__ = [
+    "PORTALS",
     "AuthorizationDenied",
     "CallbackParams",
     "InvalidCallback",
@@ -50,9 +68,11 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-# Statuses with which a token URL says "not this app": worth one try at the other URL.
-FALLBACK_STATUSES = frozenset({400, 401})
+DEFAULT_ISSUER_URL = "https://moi.ouraring.com/oauth/v2/ext/oauth-anonymous"
 _BARE_CODE = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
+# Oura's words about an app over its user limit (an unapproved app serves 10 users).
+_USER_LIMIT = re.compile(r"(maximum|limit|too many)\b.{0,40}\busers?\b|\busers?\b.{0,40}\blimit")
+_MAX_DESCRIPTION = 200
 NOT_AN_OAUTH_ANSWER = (
     "Oura's sign-in service answered HTTP {status} without saying why; the add-on keeps the "
     "account's authorization and tries again later."
@@ -118,6 +138,7 @@ class CallbackParams:
     code: str | None = None
     state: str | None = None
     error: str | None = None
+    iss: str | None = None  # RFC 9207: the authorization server that answered
 
     def __repr__(self) -> str:  # the code is a credential for ten minutes
         code = "<set>" if self.code else None
@@ -166,12 +187,13 @@ def parse_callback(text: str) -> CallbackParams:
                 code=_first(values, "code"),
                 state=_first(values, "state"),
                 error=_first(values, "error"),
+                iss=_first(values, "iss"),
             )
     return CallbackParams()
 
 
 def _error_body(response: requests.Response) -> tuple[str, str]:
-    """(error code, description) from an OAuth error answer, lowercased; '' when absent."""
+    """(error code, description) from an OAuth error answer; '' when absent."""
     try:
         body = response.json()
     except ValueError:
@@ -181,40 +203,69 @@ def _error_body(response: requests.Response) -> tuple[str, str]:
     error = body.get("error")
     description = body.get("error_description") or body.get("message") or body.get("detail")
     return (
-        error.lower() if isinstance(error, str) else "",
-        description.lower() if isinstance(description, str) else "",
+        error if isinstance(error, str) else "",
+        description if isinstance(description, str) else "",
     )
 
 
-def oauth_error_for(response: requests.Response, redirect_uri: str | None) -> OAuthError:
-    """The typed error for a non-200 token endpoint answer."""
+def _clean(text: str, secrets: Iterable[str]) -> str | None:
+    """Oura's words, printable, short, and with every secret of the request cut out."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "…")
+    text = "".join(c if c.isprintable() else " " for c in text).strip()
+    return text[:_MAX_DESCRIPTION] or None
+
+
+def oauth_error_for(
+    response: requests.Response,
+    redirect_uri: str | None,
+    *,
+    exchange: bool = False,
+    secrets: Iterable[str] = (),
+) -> OAuthError:
+    """The typed error, with Oura's own words kept, for a non-200 token endpoint answer."""
     status = response.status_code
-    if status == 429 or status >= 500:
-        return OuraUnavailable()
     error, description = _error_body(response)
-    if error in ("redirect_uri_mismatch", "invalid_redirect_uri") or "redirect" in description:
-        return RedirectUriMismatch(redirect_uri)
-    if error in ("invalid_client", "unauthorized_client"):
-        return InvalidClient()
-    if error == "access_denied":
-        return AuthorizationDenied()
-    if error == "invalid_grant":
-        return InvalidGrant()
-    if error:
-        return InvalidClient() if status == 401 else InvalidGrant()
-    # No OAuth error in the body (a proxy's HTML page, a bare 400): nothing says the grant
-    # is dead, so it stays stored and the next sync tries again.
-    return OuraUnavailable(NOT_AN_OAUTH_ANSWER.format(status=status))
+    kind, words = error.lower(), description.lower()
+    result: OAuthError
+    if status == 429 or status >= 500:
+        result = OuraUnavailable(status=status)
+    elif _USER_LIMIT.search(words):
+        result = UserLimitReached()
+    elif kind in ("redirect_uri_mismatch", "invalid_redirect_uri") or "redirect" in words:
+        result = RedirectUriMismatch(redirect_uri)
+    elif kind in ("invalid_client", "unauthorized_client"):
+        result = InvalidClient()
+    elif kind == "access_denied":
+        result = AuthorizationDenied()
+    elif exchange and kind == "invalid_grant":
+        result = CodeRejected()
+    elif not kind:
+        # No OAuth error in the body (a proxy's HTML page, a bare 400): nothing says the
+        # grant is dead, so it stays stored and the next sync tries again.
+        result = OuraUnavailable(NOT_AN_OAUTH_ANSWER.format(status=status))
+    elif exchange:
+        result = OAuthError(
+            "Oura refused to finish this sign-in. Click Connect again; if this stays, check "
+            "the app's settings in Oura's developer portal.",
+            kind=kind,
+        )
+    else:
+        result = InvalidClient() if status == 401 else InvalidGrant()
+    result.oura_error = _clean(error, secrets)
+    result.oura_description = _clean(description, secrets)
+    return result
 
 
-def _real_refusal(refusals: list[OAuthError], grant_type: str) -> OAuthError:
+def _real_refusal(refusals: list[OAuthError], exchange: bool) -> OAuthError:
     """The refusal to report when both token URLs refused.
 
     The other portal's URL refuses an app with a fixed answer before looking at anything
-    else (401 invalid_client on a code exchange, 400 invalid_grant on a refresh), so the
-    refusal that differs from that answer is the one about this request.
+    else (401 invalid_client on a code exchange, 400 on a refresh), so the refusal that
+    differs from that answer is the one about this request.
     """
-    noise = InvalidClient if grant_type == "authorization_code" else InvalidGrant
+    noise = InvalidClient if exchange else InvalidGrant
     for error in refusals:
         if not isinstance(error, noise):
             return error
@@ -229,17 +280,27 @@ class OAuthClient:
         token_url: str,
         fallback_token_url: str,
         revoke_url: str,
+        issuer_url: str | None = None,
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
         token_url_memory: TokenUrlMemory | None = None,
     ) -> None:
-        self.authorize_url = authorize_url
-        self.token_url = token_url
-        self.fallback_token_url = fallback_token_url
-        self.revoke_url = revoke_url
-        self._session = session or new_session()
+        self._session = session or new_session(USER_AGENT)
         self._policy = policy or RetryPolicy()
+        # A code is sent once: never again after an answer that may have consumed it.
+        self._once = replace(self._policy, attempts=1)
         self._memory = token_url_memory or TokenUrlMemory()
+        issuer = issuer_url or fallback_token_url.rsplit("/", 1)[0] + "/oauth-anonymous"
+        self._discovery = Discovery(issuer, self._session, self._policy)
+        self._implementations: dict[str, OAuthImplementation] = {
+            PORTAL_NEW: NewPortal(self._discovery),
+            PORTAL_CLASSIC: ClassicPortal(
+                authorize_url=authorize_url,
+                token_url=token_url,
+                revoke_url=revoke_url,
+                issuer=lambda: self._discovery.issuer,
+            ),
+        }
 
     @classmethod
     def from_settings(
@@ -250,46 +311,82 @@ class OAuthClient:
             token_url=settings.oura_token_url,
             fallback_token_url=settings.oura_fallback_token_url,
             revoke_url=f"{settings.oura_api_url}/oauth/revoke",
+            issuer_url=settings.oura_issuer_url,
             token_url_memory=token_url_memory,
         )
 
-    def authorization_url(
+    # --- which kind of app ---------------------------------------------------------------
+
+    def portal_for(self, credentials: AppCredentials) -> str:
+        """The app's portal: what worked last, else what was chosen, else the new portal.
+
+        Installs upgraded with accounts connected have no choice stored; the token URL
+        their refreshes used says which kind of app they are.
+        """
+        remembered = self._memory.get(credentials.client_id)
+        if remembered is not None:
+            classic = self._implementations[PORTAL_CLASSIC].token_url()
+            return PORTAL_CLASSIC if remembered == classic else PORTAL_NEW
+        return credentials.portal if credentials.portal in PORTALS else PORTAL_NEW
+
+    def choose_portal(self, credentials: AppCredentials, portal: str) -> None:
+        """The user said where the app was created: try that portal's token URL first."""
+        self._memory.remember(credentials.client_id, self._implementations[portal].token_url())
+
+    def _implementation(self, portal: str | None) -> OAuthImplementation:
+        return self._implementations[portal if portal in PORTALS else PORTAL_NEW]
+
+    # --- the flows -----------------------------------------------------------------------
+
+    def authorization(
         self,
         credentials: AppCredentials,
         redirect_uri: str,
         state: str,
         scopes: Iterable[str] = DEFAULT_SCOPES,
-    ) -> str:
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": credentials.client_id,
-                "redirect_uri": redirect_uri,
-                "state": state,
-                "scope": " ".join(scopes),
-            },
-            quote_via=quote,
-        )
-        return f"{self.authorize_url}?{query}"
+        *,
+        portal: str | None = None,
+    ) -> Authorization:
+        """Where to send the user for consent (with the PKCE verifier to keep, if any)."""
+        chosen = self._implementation(portal or self.portal_for(credentials))
+        return chosen.authorization(credentials, redirect_uri, state, scopes, new_code_verifier())
 
-    def exchange_code(self, credentials: AppCredentials, code: str, redirect_uri: str) -> TokenSet:
+    def check_issuer(self, iss: str | None) -> None:
+        """RFC 9207: a callback that names an issuer must name Oura's."""
+        if iss is not None and iss.rstrip("/") != self._discovery.issuer:
+            raise WrongIssuer(iss)
+
+    def exchange_code(
+        self,
+        credentials: AppCredentials,
+        code: str,
+        redirect_uri: str,
+        *,
+        portal: str | None = None,
+        code_verifier: str | None = None,
+    ) -> TokenSet:
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        return self._request_tokens(credentials, form, "code exchange", redirect_uri)
+        if code_verifier:
+            form["code_verifier"] = code_verifier
+        first = self._implementation(portal or self.portal_for(credentials))
+        return self._request_tokens(credentials, form, first, redirect_uri, secrets=(code,))
 
     def refresh(self, credentials: AppCredentials, refresh_token: str) -> TokenSet:
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        return self._request_tokens(credentials, form, "token refresh", None)
+        first = self._implementation(self.portal_for(credentials))
+        return self._request_tokens(credentials, form, first, None, secrets=(refresh_token,))
 
-    def revoke(self, access_token: str) -> bool:
+    def revoke(self, access_token: str, credentials: AppCredentials | None = None) -> bool:
         """Ask Oura to revoke a token; best effort (False on any failure), never raises."""
+        portal = self.portal_for(credentials) if credentials else PORTAL_CLASSIC
+        url = self._implementation(portal).revoke_url()
+        # The token goes in the body, not the query string, to stay out of access logs.
+        form = {"token": access_token, "access_token": access_token}
+        if credentials is not None:
+            form |= {"client_id": credentials.client_id, "client_secret": credentials.client_secret}
         try:
-            # The token goes in the body, not the query string, to stay out of access logs.
             response = self._policy.send(
-                self._session,
-                "POST",
-                self.revoke_url,
-                label="token revoke",
-                data={"access_token": access_token},
+                self._session, "POST", url, label="token revoke", data=form
             )
         except requests.RequestException as err:
             _LOGGER.info("Token revoke failed: %s", type(err).__name__)
@@ -299,32 +396,41 @@ class OAuthClient:
 
     def token_urls_for(self, client_id: str) -> tuple[str, str]:
         """(first, second) token URL to try for this client id."""
-        remembered = self._memory.get(client_id)
-        if remembered == self.fallback_token_url:
-            return self.fallback_token_url, self.token_url
-        return self.token_url, self.fallback_token_url
+        first = self._implementation(self.portal_for(AppCredentials(client_id, "")))
+        return first.token_url(), self._other(first).token_url()
+
+    def _other(self, implementation: OAuthImplementation) -> OAuthImplementation:
+        other = PORTAL_CLASSIC if implementation.portal == PORTAL_NEW else PORTAL_NEW
+        return self._implementations[other]
 
     def _request_tokens(
         self,
         credentials: AppCredentials,
         form: dict[str, str],
-        label: str,
+        first: OAuthImplementation,
         redirect_uri: str | None,
+        *,
+        secrets: tuple[str, ...],
     ) -> TokenSet:
+        exchange = form["grant_type"] == "authorization_code"
+        label = "code exchange" if exchange else "token refresh"
         form = {
             **form,
             "client_id": credentials.client_id,
             "client_secret": credentials.client_secret,
         }
-        # Codes and refresh tokens are single use. Moving on to the other URL is safe only
-        # after a definite refusal (400/401): the first URL did not consume the grant. After
-        # a 5xx or a lost answer the grant may have been consumed, so we never move to the
-        # other URL then; the RetryPolicy's own retries at the same URL are harmless, as a
-        # consumed grant just earns invalid_grant, the outcome we would have had anyway.
+        secrets = (*secrets, credentials.client_secret)
+        # Moving on to the other URL is safe only after a definite "not this app": the
+        # grant was not looked at. For a code that is a 401 (client authentication failed
+        # there); a 400 such as invalid_grant may mean the code was spent, so it ends here.
+        # Refresh tokens are refused with 400 or 401 by the other portal's URL.
+        fallback_statuses = {401} if exchange else {400, 401}
+        policy = self._once if exchange else self._policy
         refusals: list[OAuthError] = []
-        for url in self.token_urls_for(credentials.client_id):
+        for implementation in (first, self._other(first)):
+            url = implementation.token_url()
             try:
-                response = self._policy.send(self._session, "POST", url, label=label, data=form)
+                response = policy.send(self._session, "POST", url, label=label, data=form)
             except requests.RequestException as err:
                 _LOGGER.warning("Oura %s failed: %s", label, type(err).__name__)
                 raise OuraUnavailable() from None
@@ -332,12 +438,19 @@ class OAuthClient:
             if response.status_code == 200:
                 tokens = self._token_set(response, label)
                 self._memory.remember(credentials.client_id, url)
+                if implementation is not first:
+                    _LOGGER.info(
+                        "Oura app %s is a %s-portal app (its %s worked there)",
+                        credentials.client_id,
+                        implementation.portal,
+                        label,
+                    )
                 return tokens
-            error = oauth_error_for(response, redirect_uri)
-            if response.status_code not in FALLBACK_STATUSES:
+            error = oauth_error_for(response, redirect_uri, exchange=exchange, secrets=secrets)
+            if response.status_code not in fallback_statuses:
                 raise error
             refusals.append(error)
-        error = _real_refusal(refusals, form["grant_type"])
+        error = _real_refusal(refusals, exchange)
         _LOGGER.warning("Oura refused the %s at both token URLs (%s)", label, error.kind)
         raise error
 

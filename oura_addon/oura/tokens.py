@@ -23,10 +23,15 @@ def refresh_margin(lifetime: float | None) -> float:
 
 @dataclass(frozen=True)
 class AppCredentials:
-    """The Oura application's client id and secret (from the options or the panel)."""
+    """The Oura application's client id and secret (from the options or the panel).
+
+    ``portal`` is where the user said the app was created (``new`` or ``classic``); None
+    when nobody said (installs from before the choice existed).
+    """
 
     client_id: str
     client_secret: str = field(repr=False)
+    portal: str | None = None
 
 
 def normalize_scopes(names: Iterable[str]) -> tuple[str, ...]:

@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 from .. import catalogue
 from ..accounts import ECHO_LIMIT
 from ..i18n import _l
-from ..oura.errors import OAuthError, OuraUnavailable
+from ..oura.errors import OAuthError, OuraUnavailable, RedirectUriMismatch
+from ..oura.implementations import PORTAL_NEW, PORTALS
+from ..oura.tokens import AppCredentials
 from ..services import Services
 from .oauth_state import Pending, PendingAuthorizations
 
@@ -28,27 +30,62 @@ NO_CREDENTIALS_MESSAGE = _l("Enter your Oura app's client id and secret first.")
 
 
 class ActionError(Exception):
-    def __init__(self, kind: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self, kind: str, message: str, status: int = 400, details: dict[str, str] | None = None
+    ) -> None:
         # ``message`` is English (a ``Text`` keeps its translation for the panel).
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.status = status
+        self.details = details or {}
 
     def to_json(self) -> dict[str, str]:
-        return {"error": self.kind, "message": self.message}
+        return {"error": self.kind, "message": self.message, **self.details}
 
 
 @dataclass(frozen=True)
 class Connected:
     account: str
     email: str | None
+    # Set when Oura's answers showed the other kind of app than the one chosen.
+    notice: str | None = None
 
 
 def oauth_failure(err: OAuthError) -> ActionError:
-    """Oura being unreachable is a gateway problem (502); everything else is the request's."""
+    """Oura being unreachable is a gateway problem (502); everything else is the request's.
+
+    Oura's own ``error``/``error_description`` travel along, for the panel to show.
+    """
     status = 502 if isinstance(err, OuraUnavailable) else 400
-    return ActionError(err.kind, err.user_message, status)
+    details = {}
+    if err.oura_error:
+        details["oura_error"] = err.oura_error
+    if err.oura_description:
+        details["oura_error_description"] = err.oura_description
+    if isinstance(err, RedirectUriMismatch) and err.redirect_uri:
+        details["redirect_uri"] = err.redirect_uri
+    return ActionError(err.kind, err.user_message, status, details)
+
+
+def portal_notice(learned: str, granted_nothing: bool) -> str:
+    """What to tell the user when the app turned out to be of the other kind."""
+    if learned != PORTAL_NEW:
+        return _l(
+            "Your Oura app comes from Oura's classic developer portal, not the new one: the "
+            "add-on now signs in the classic way for it."
+        )
+    if granted_nothing:
+        return _l(
+            "Your Oura app was created on Oura's new developer portal "
+            "(developer.ouraring.com), not the classic one: the add-on now signs in the new "
+            "portal's way for it. Oura granted no data through the classic sign-in: click "
+            "Reconnect."
+        )
+    return _l(
+        "Your Oura app was created on Oura's new developer portal (developer.ouraring.com), "
+        "not the classic one: the add-on now signs in the new portal's way for it."
+    )
 
 
 def require_account(services: Services, name: str) -> Account:
@@ -103,7 +140,9 @@ def entity_id_clash(prefix: str, taken_prefixes: Collection[str]) -> str | None:
     return next((e for e in catalogue.entity_ids(prefix) if e in taken), None)
 
 
-def save_credentials(services: Services, client_id: Any, client_secret: Any) -> None:
+def save_credentials(
+    services: Services, client_id: Any, client_secret: Any, portal: Any = None
+) -> None:
     described = services.credentials.describe()
     if described.get("source") == "options":
         raise ActionError(
@@ -119,10 +158,20 @@ def save_credentials(services: Services, client_id: Any, client_secret: Any) -> 
         raise ActionError("bad_credentials", _l("The client secret must be text."))
     if not client_secret.strip() and not described.get("has_secret"):
         raise ActionError("bad_credentials", _l("Enter the Client secret of your Oura app."))
+    if portal is not None and portal not in PORTALS:
+        raise ActionError(
+            "bad_portal",
+            _l(
+                "Say where the Oura app was created: “new” (developer.ouraring.com) or "
+                "“classic” (Oura's older developer portal)."
+            ),
+        )
     try:
-        services.credentials.save(client_id.strip(), client_secret.strip())
+        services.credentials.save(client_id.strip(), client_secret.strip(), portal)
     except ValueError as err:
         raise ActionError("bad_credentials", str(err)) from err
+    if portal is not None:
+        services.oauth.choose_portal(AppCredentials(client_id.strip(), "", portal), portal)
 
 
 def valid_redirect_uri(value: Any) -> str:
@@ -151,11 +200,16 @@ def start_authorization(
     if services.accounts.get(name) is None:
         add_account(services, name)
     state = pending.issue(name, redirect_uri)
-    return services.oauth.authorization_url(credentials, redirect_uri, state)
+    authorization = services.oauth.authorization(credentials, redirect_uri, state)
+    pending.bind(state, authorization.portal, authorization.code_verifier)
+    return authorization.url
 
 
-def finish_authorization(services: Services, pending: Pending, code: str) -> Connected:
-    """Exchange the code, store the tokens, learn the email, and tell the scheduler.
+def finish_authorization(
+    services: Services, pending: Pending, code: str, iss: str | None = None
+) -> Connected:
+    """Check the issuer, exchange the code (once), store the tokens, learn the email, and
+    tell the scheduler; correct the app's portal when Oura's answer showed the other one.
 
     Raises the ``OAuthError`` of a refused exchange as is (the callback page and the API
     present it differently) and ``ActionError`` when there are no client credentials.
@@ -163,7 +217,20 @@ def finish_authorization(services: Services, pending: Pending, code: str) -> Con
     credentials = services.credentials.get()
     if credentials is None:
         raise ActionError("no_credentials", NO_CREDENTIALS_MESSAGE)
-    tokens = services.oauth.exchange_code(credentials, code, pending.redirect_uri)
+    services.oauth.check_issuer(iss)
+    tokens = services.oauth.exchange_code(
+        credentials,
+        code,
+        pending.redirect_uri,
+        portal=pending.portal,
+        code_verifier=pending.code_verifier,
+    )
+    notice = None
+    learned = services.oauth.portal_for(credentials)
+    if pending.portal is not None and learned != pending.portal:
+        services.credentials.set_portal(learned)
+        notice = portal_notice(learned, tokens.scopes_known and not tokens.scopes)
+        _LOGGER.info("The Oura app's portal was corrected to %s", learned)
     name = pending.account
     if services.accounts.get(name) is None:  # removed while the user was at Oura's page
         add_account(services, name)
@@ -176,7 +243,7 @@ def finish_authorization(services: Services, pending: Pending, code: str) -> Con
         services.sync.account_connected(name)
     except Exception:  # the tokens are stored; the next scheduled cycle picks the account up
         _LOGGER.exception("Scheduler could not start syncing %s", name)
-    return Connected(name, email)
+    return Connected(name, email, notice)
 
 
 def _email_of(services: Services, name: str) -> str | None:
@@ -200,7 +267,8 @@ def remove_account(services: Services, name: str) -> bool:
         tokens = None
     if tokens is not None:
         try:
-            revoked = bool(services.oauth.revoke(tokens.access_token))
+            credentials = services.credentials.get()
+            revoked = bool(services.oauth.revoke(tokens.access_token, credentials))
         except Exception:
             _LOGGER.warning("Revoking the token of %s failed", name)
     # Forget it first: a sync the scheduler starts meanwhile then finds no account to post.

@@ -15,7 +15,7 @@ from .context import web_context
 from .diagnostics import diagnostics_document
 from .language import translator
 from .oauth_state import StateError
-from .views import status_document
+from .views import portal_of, status_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,7 +38,8 @@ def _body() -> dict[str, Any]:
 
 @bp.errorhandler(ActionError)
 def _action_error(err: ActionError) -> tuple[Response, int]:
-    return jsonify({"error": err.kind, "message": translator().text(err.message)}), err.status
+    body = {"error": err.kind, "message": translator().text(err.message), **err.details}
+    return jsonify(body), err.status
 
 
 @bp.get("/status")
@@ -64,7 +65,7 @@ def diagnostics() -> Response:
 def save_credentials() -> Response:
     body = _body()
     actions.save_credentials(
-        web_context().services, body.get("client_id"), body.get("client_secret")
+        web_context().services, body.get("client_id"), body.get("client_secret"), body.get("portal")
     )
     return jsonify({"saved": True})
 
@@ -107,10 +108,18 @@ def paste(name: str) -> Response:
     except OAuthError as err:
         raise actions.oauth_failure(err) from err
     try:
-        connected = actions.finish_authorization(ctx.services, pending, code)
+        connected = actions.finish_authorization(ctx.services, pending, code, params.iss)
     except OAuthError as err:
         raise actions.oauth_failure(err) from err
-    return jsonify({"connected": True, "account": connected.account, "email": connected.email})
+    return jsonify(
+        {
+            "connected": True,
+            "account": connected.account,
+            "email": connected.email,
+            "notice": translator().text(connected.notice) if connected.notice else None,
+            "portal": portal_of(ctx.services),
+        }
+    )
 
 
 @bp.post("/sync")

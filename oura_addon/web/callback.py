@@ -6,7 +6,7 @@ The page never contains the code, a token or the secret.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, render_template, request
 
@@ -18,6 +18,8 @@ from ..oura.errors import (
     OAuthError,
     OuraUnavailable,
     RedirectUriMismatch,
+    UserLimitReached,
+    WrongIssuer,
 )
 from ..oura.oauth import CallbackParams
 from . import actions
@@ -37,6 +39,7 @@ class Failure:
     next_step: str
     status: int = 400
     register_uri: str | None = None
+    oura_answer: str | None = None  # Oura's own error and description, when it gave them
 
 
 def state_failure(err: StateError) -> Failure:
@@ -50,6 +53,10 @@ def state_failure(err: StateError) -> Failure:
 
 
 def oauth_failure(err: OAuthError, redirect_uri: str | None) -> Failure:
+    return replace(_failure_for(err, redirect_uri), oura_answer=err.oura_answer)
+
+
+def _failure_for(err: OAuthError, redirect_uri: str | None) -> Failure:
     if isinstance(err, AuthorizationDenied):
         return Failure(
             _l("Access was not granted"),
@@ -64,13 +71,25 @@ def oauth_failure(err: OAuthError, redirect_uri: str | None) -> Failure:
         )
     if isinstance(err, InvalidClient):
         return Failure(
-            _l("Oura did not accept the app's client ID or secret"),
-            err.user_message,
+            _l("Oura did not accept the app's client secret"),
+            _l("Oura's sign-in service refused the app's client ID and secret."),
             _l(
-                "Check the Client ID and Client secret in the add-on panel (or its options), "
-                "then connect again."
+                "Copy the client secret again from Oura's developer portal and save it in the "
+                "add-on panel (spaces around it are removed), then connect again."
             ),
         )
+    if isinstance(err, UserLimitReached):
+        return Failure(
+            _l("Your Oura app has reached its user limit"),
+            _l("An app Oura has not approved serves at most 10 Oura accounts."),
+            _l(
+                "Remove a user you no longer need from the app in Oura's developer portal, or "
+                "ask Oura to approve the app, then connect again."
+            ),
+            status=403,
+        )
+    if isinstance(err, WrongIssuer):
+        return Failure(_l("This answer did not come from Oura"), err.user_message, START_AGAIN)
     if isinstance(err, RedirectUriMismatch):
         return Failure(
             _l("The redirect URI is not registered at Oura"),
@@ -83,7 +102,7 @@ def oauth_failure(err: OAuthError, redirect_uri: str | None) -> Failure:
         )
     if isinstance(err, OuraUnavailable):
         return Failure(
-            _l("Oura could not be reached"),
+            _l("Oura's sign-in service has a problem"),
             err.user_message,
             _l("Nothing was stored. Wait a few minutes, then click Connect again."),
             status=502,
@@ -102,6 +121,7 @@ def callback():
         code=request.args.get("code") or None,
         state=request.args.get("state") or None,
         error=request.args.get("error") or None,
+        iss=request.args.get("iss") or None,
     )
     try:
         pending = ctx.pending.consume(params.state or "")
@@ -111,7 +131,7 @@ def callback():
         return _failure_page(state_failure(err))
     try:
         code = params.require_code()
-        connected = actions.finish_authorization(ctx.services, pending, code)
+        connected = actions.finish_authorization(ctx.services, pending, code, params.iss)
     except OAuthError as err:
         return _failure_page(oauth_failure(err, pending.redirect_uri))
     except ActionError as err:

@@ -9,7 +9,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ..errors import AddonError
 
@@ -21,6 +21,8 @@ class Pending:
     account: str
     redirect_uri: str
     expires_at: float
+    portal: str | None = None  # the implementation the user was sent to
+    code_verifier: str | None = field(default=None, repr=False)  # PKCE, for the exchange
 
 
 class StateError(AddonError):
@@ -66,6 +68,13 @@ class PendingAuthorizations:
             self._forget_old()
             self._pending[state] = Pending(account, redirect_uri, self._clock() + self._lifetime)
         return state
+
+    def bind(self, state: str, portal: str, code_verifier: str | None) -> None:
+        """Remember which implementation ``state`` was sent to, and its PKCE verifier."""
+        with self._lock:
+            pending = self._pending.get(state)
+            if pending is not None:
+                self._pending[state] = replace(pending, portal=portal, code_verifier=code_verifier)
 
     def consume(self, state: str, account: str | None = None) -> Pending:
         """Return and forget the authorization ``state`` belongs to.

@@ -64,6 +64,7 @@ def save_credentials() -> Response:
             web_context().services,
             request.form.get("client_id", ""),
             request.form.get("client_secret", ""),
+            request.form.get("portal") or None,
         )
         _flash(_l("Client credentials saved."), "info")
     except ActionError as err:

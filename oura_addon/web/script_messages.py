@@ -11,6 +11,7 @@ from ..i18n import Text, Translator, _l
 SCRIPT_MESSAGES: dict[str, Text] = {
     "answered": _l("The add-on answered %(status)s."),
     "copied": _l("Copied"),
+    "oura_answer": _l("(Oura's answer: %(answer)s)"),
     "copy_by_hand": _l("Press Ctrl+C (or ⌘C) to copy the selected redirect URI."),
     "click_connect_first": _l("Click Connect first."),
     "help_paste": _l(

@@ -16,6 +16,7 @@ from .. import __version__
 from ..catalogue import HEADLINES, TRENDS
 from ..history import TREND_DAYS
 from ..i18n import Translator, _l
+from ..oura.endpoints import DEFAULT_SCOPES, SCOPE_LABELS
 from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from ..states import EntityState
 from .charts import render_trend_chart
@@ -81,6 +82,13 @@ class AccountView:
     auth_error: str | None
     authorizing: bool
     snapshot: AccountSnapshot
+    granted_scopes: tuple[str, ...] = ()
+    missing_scopes: tuple[str, ...] = ()
+
+    @property
+    def missing_data(self) -> list[str]:
+        """What Oura did not grant, in the words of its consent page."""
+        return [SCOPE_LABELS.get(scope, scope) for scope in self.missing_scopes]
 
     @property
     def connection_label(self) -> str:
@@ -115,6 +123,8 @@ class AccountView:
             "syncing": snap.syncing,
             "last_error": text(snap.last_error) if snap.last_error else None,
             "endpoint_errors": {key: text(value) for key, value in snap.endpoint_errors.items()},
+            "granted_scopes": list(self.granted_scopes),
+            "missing_scopes": list(self.missing_scopes),
             "schedule": [
                 {
                     "group": plan.group,
@@ -307,7 +317,33 @@ def account_view(
         auth_error=account.auth_error,
         authorizing=pending.is_pending(account.name),
         snapshot=snapshot,
+        **scope_fields(services, account),
     )
+
+
+def scope_fields(services: Services, account: Account) -> dict[str, tuple[str, ...]]:
+    """granted_scopes/missing_scopes from the stored grant (empty when not connected)."""
+    try:
+        tokens = services.accounts.tokens(account.name) if account.connected else None
+    except Exception:
+        _LOGGER.debug("Cannot read the tokens of %s", account.name, exc_info=True)
+        tokens = None
+    if tokens is None:
+        return {}
+    return {
+        "granted_scopes": tuple(s for s in DEFAULT_SCOPES if tokens.grants(s)),
+        "missing_scopes": tuple(s for s in DEFAULT_SCOPES if not tokens.grants(s)),
+    }
+
+
+def portal_of(services: Services) -> str | None:
+    """The portal the app's sign-in uses now (what worked, else what was chosen)."""
+    try:
+        credentials = services.credentials.get()
+        return services.oauth.portal_for(credentials) if credentials else None
+    except Exception:
+        _LOGGER.exception("Cannot tell the Oura app's portal")
+        return None
 
 
 def collect_home_assistant(services: Services) -> HomeAssistantView:
@@ -338,6 +374,7 @@ def credentials_description(
         "client_id": described.get("client_id"),
         "source": described.get("source"),
         "has_secret": bool(described.get("has_secret")),
+        "portal": portal_of(services),
         "problems": [text(p) for p in problems] if isinstance(problems, list) else [],
     }
 

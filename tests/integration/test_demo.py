@@ -48,15 +48,22 @@ class Demo:
         return self.process.wait(timeout=10)
 
 
+def localhost(url: str) -> str:
+    """The address as the panel offers it for redirects (Oura refuses 127.0.0.1)."""
+    return url.replace("//127.0.0.1:", "//localhost:", 1)
+
+
 def approve_on_simulated_consent_page(panel: PanelClient, authorize_url: str) -> requests.Response:
     """What a person does in the new tab: look at the consent page and click Approve."""
     page = panel.session.get(authorize_url, timeout=10)
     assert "Approve" in page.text and "Deny" in page.text
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
     scopes = re.findall(r'name="scope" value="([^"]+)" checked', page.text)
-    simulator = authorize_url.split("/oauth/authorize")[0]
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    assert action, "the consent page has no form"
+    simulator = "/".join(authorize_url.split("/")[:3])
     return panel.session.post(
-        f"{simulator}/oauth/authorize",
+        f"{simulator}{action.group(1)}",
         data={**fields, "user": "1", "scope": scopes, "decision": "approve"},
         timeout=30,
     )
@@ -76,7 +83,7 @@ def test_demo_connects_a_simulated_account_and_fills_the_dashboard(demo_without_
     status = panel.status()
     assert status["demo"] is True
     assert "would be sent" in status["home_assistant"]["message"]
-    authorize_url = panel.authorize("oura", f"{demo_without_ha.url}/oauth/callback")
+    authorize_url = panel.authorize("oura", f"{localhost(demo_without_ha.url)}/oauth/callback")
     landed = approve_on_simulated_consent_page(panel, authorize_url)
     assert landed.status_code == 200 and "Connected" in landed.text
     account = wait_for(
@@ -96,7 +103,7 @@ def test_demo_pushes_the_sensors_into_a_local_home_assistant(tmp_path, running_h
     demo = Demo(tmp_path, "--ha-url", running_ha_core.api_url, "--ha-token", running_ha_core.token)
     try:
         panel = PanelClient(demo.url)
-        authorize_url = panel.authorize("oura", f"{demo.url}/oauth/callback")
+        authorize_url = panel.authorize("oura", f"{localhost(demo.url)}/oauth/callback")
         assert "Connected" in approve_on_simulated_consent_page(panel, authorize_url).text
         state = wait_for(
             lambda: running_ha_core.get_state("sensor.oura_readiness_score"),

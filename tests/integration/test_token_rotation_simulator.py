@@ -20,7 +20,7 @@ from oura_addon.oura.session import TokenSession
 from oura_addon.oura.tokens import AppCredentials, TokenSet
 from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
 
-CREDENTIALS = AppCredentials("rotation-client", "rotation-secret")
+CREDENTIALS = AppCredentials("rotation-client", "rotation-secret", "classic")
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the code is read off Location
 WAIT = 30
 
@@ -51,7 +51,7 @@ def oauth(oura: SimulatorServer) -> OAuthClient:
 
 def connect(oauth: OAuthClient) -> TokenSet:
     """The user's round trip through the (auto-approving) authorize page."""
-    url = oauth.authorization_url(CREDENTIALS, REDIRECT_URI, state="rotation-state")
+    url = oauth.authorization(CREDENTIALS, REDIRECT_URI, state="rotation-state").url
     answer = requests.get(url, allow_redirects=False, timeout=WAIT)
     assert answer.is_redirect, answer.status_code
     callback = parse_callback(answer.headers["Location"])

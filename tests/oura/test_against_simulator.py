@@ -31,7 +31,7 @@ if not hasattr(simulator, "create_simulator"):
 
 TODAY = date(2024, 11, 11)
 REDIRECT = "http://localhost:8123/oura/callback"
-CREDENTIALS = AppCredentials("demo-client", "demo-secret")
+CREDENTIALS = AppCredentials("demo-client", "demo-secret", "classic")
 V2 = "/v2/usercollection"
 
 
@@ -59,19 +59,30 @@ def cloud(request) -> Iterator[Cloud]:
 
 def authorize(cloud: Cloud, oauth: OAuthClient, scopes=DEFAULT_SCOPES, redirect=REDIRECT):
     """Play the user's browser: open the authorize URL, return what the redirect carried."""
-    url = oauth.authorization_url(CREDENTIALS, redirect, "state-42", scopes)
+    return consent(oauth, scopes, redirect)[0]
+
+
+def consent(oauth: OAuthClient, scopes=DEFAULT_SCOPES, redirect=REDIRECT, credentials=None):
+    """(callback parameters, the authorization they answer) for one consent round trip."""
+    authorization = oauth.authorization(credentials or CREDENTIALS, redirect, "state-42", scopes)
     with new_session("test-browser") as browser:
-        answer = browser.get(url, allow_redirects=False, timeout=10)
+        answer = browser.get(authorization.url, allow_redirects=False, timeout=10)
     assert answer.status_code in (302, 303), answer.text[:200]
     location = answer.headers["Location"]
     assert location.startswith(redirect)
-    return parse_callback(location)
+    return parse_callback(location), authorization
 
 
 def connect(cloud: Cloud, oauth: OAuthClient, scopes=DEFAULT_SCOPES) -> TokenSet:
-    callback = authorize(cloud, oauth, scopes)
+    callback, authorization = consent(oauth, scopes)
     assert callback.state == "state-42"
-    return oauth.exchange_code(CREDENTIALS, callback.require_code(), REDIRECT)
+    return oauth.exchange_code(
+        CREDENTIALS,
+        callback.require_code(),
+        REDIRECT,
+        portal=authorization.portal,
+        code_verifier=authorization.code_verifier,
+    )
 
 
 class Session:

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from oura_addon.oura.errors import CodeRejected
 from oura_addon.oura.oauth import (
     AuthorizationDenied,
     CallbackParams,
@@ -26,7 +27,7 @@ from oura_addon.storage import VersionedFile
 
 from .conftest import LEGACY_TOKEN_PATH, NEW_TOKEN_PATH, Reply, oauth_client
 
-CREDENTIALS = AppCredentials("my-client", "s3cret-value")
+CREDENTIALS = AppCredentials("my-client", "s3cret-value", "classic")
 REDIRECT = "http://localhost:8123/oura/callback"
 TOKENS = {
     "access_token": "acc-1",
@@ -73,8 +74,10 @@ class TestParseCallback:
 
 
 def test_authorization_url_carries_every_parameter(scripted, policy) -> None:
-    url = make_client(scripted, policy).authorization_url(
-        CREDENTIALS, REDIRECT, "state-1", scopes=("daily", "heartrate")
+    url = (
+        make_client(scripted, policy)
+        .authorization(CREDENTIALS, REDIRECT, "state-1", scopes=("daily", "heartrate"))
+        .url
     )
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{scripted.url}/oauth/authorize"
@@ -88,19 +91,21 @@ def test_authorization_url_carries_every_parameter(scripted, policy) -> None:
     assert "s3cret" not in url
 
 
-def test_from_settings_builds_urls_from_settings() -> None:
+def test_from_settings_builds_urls_from_settings(scripted) -> None:
     settings = Settings(
         oura_api_url="http://127.0.0.1:9",
         oura_auth_url="http://127.0.0.1:8",
         oura_token_url="http://127.0.0.1:9/oauth/token",
         oura_fallback_token_url="http://127.0.0.1:9/fallback",
+        oura_issuer_url=f"{scripted.url}/ext/oauth-anonymous",
     )
     client = OAuthClient.from_settings(settings)
-    assert client.authorize_url == "http://127.0.0.1:8/oauth/authorize"
-    assert client.revoke_url == "http://127.0.0.1:9/oauth/revoke"
+    url = client.authorization(CREDENTIALS, REDIRECT, "s").url
+    assert url.startswith("http://127.0.0.1:8/oauth/authorize?")
+    # No discovery document there: the new provider's documented paths beside the issuer.
     assert client.token_urls_for("any") == (
+        f"{scripted.url}/ext/oauth-token",
         "http://127.0.0.1:9/oauth/token",
-        "http://127.0.0.1:9/fallback",
     )
 
 
@@ -130,7 +135,7 @@ def test_refresh_posts_the_refresh_token(scripted, policy) -> None:
     assert seen.form["refresh_token"] == "ref-1"
 
 
-@pytest.mark.parametrize("refusal", [400, 401])
+@pytest.mark.parametrize("refusal", [401])
 def test_refusal_at_primary_retries_once_at_fallback_and_remembers(
     scripted, policy, tmp_path: Path, refusal: int
 ) -> None:
@@ -156,14 +161,15 @@ def test_remembered_fallback_falls_back_to_primary_when_refused(scripted, policy
     scripted.script(FALLBACK, Reply(401, {"error": "invalid_client"}))
     scripted.script(PRIMARY, Reply(200, TOKENS))
     make_client(scripted, policy, memory).refresh(CREDENTIALS, "ref-1")
-    assert [s.path for s in scripted.seen] == [FALLBACK, PRIMARY]
+    tried = [s.path for s in scripted.seen if s.path in (PRIMARY, FALLBACK)]
+    assert tried == [FALLBACK, PRIMARY]
     assert memory.get("my-client") == f"{scripted.url}{PRIMARY}"
 
 
 def test_server_error_never_moves_a_refresh_to_the_other_url(scripted, policy, sleeps) -> None:
     scripted.script(PRIMARY, Reply(503, b"<html>down</html>", {"Content-Type": "text/html"}))
     scripted.script(FALLBACK, Reply(200, TOKENS))
-    with pytest.raises(OuraUnavailable, match="Try again later"):
+    with pytest.raises(OuraUnavailable, match="try again in a few minutes"):
         make_client(scripted, policy).refresh(CREDENTIALS, "ref-1")
     assert len(scripted.requests_to(PRIMARY)) == policy.attempts
     assert scripted.requests_to(FALLBACK) == []
@@ -175,20 +181,21 @@ CLIENT_REFUSED = Reply(401, {"error": "invalid_client"})
 
 
 @pytest.mark.parametrize(
-    ("grant", "primary", "fallback", "reported"),
+    ("grant", "primary", "fallback", "reported", "tries"),
     [
         # The other portal's URL refuses a refresh with invalid_grant, a code with
         # invalid_client, whatever the request: the other URL's answer is the real one.
-        ("refresh", GRANT_REFUSED, GRANT_REFUSED, InvalidGrant),
-        ("refresh", CLIENT_REFUSED, GRANT_REFUSED, InvalidClient),
-        ("refresh", GRANT_REFUSED, CLIENT_REFUSED, InvalidClient),
-        ("code", GRANT_REFUSED, CLIENT_REFUSED, InvalidGrant),
-        ("code", CLIENT_REFUSED, GRANT_REFUSED, InvalidGrant),
-        ("code", CLIENT_REFUSED, CLIENT_REFUSED, InvalidClient),
+        ("refresh", GRANT_REFUSED, GRANT_REFUSED, InvalidGrant, (1, 1)),
+        ("refresh", CLIENT_REFUSED, GRANT_REFUSED, InvalidClient, (1, 1)),
+        ("refresh", GRANT_REFUSED, CLIENT_REFUSED, InvalidClient, (1, 1)),
+        # A code refused with invalid_grant may be spent: it is never sent anywhere again.
+        ("code", GRANT_REFUSED, CLIENT_REFUSED, CodeRejected, (1, 0)),
+        ("code", CLIENT_REFUSED, GRANT_REFUSED, CodeRejected, (1, 1)),
+        ("code", CLIENT_REFUSED, CLIENT_REFUSED, InvalidClient, (1, 1)),
     ],
 )
 def test_when_both_urls_refuse_the_real_refusal_is_reported(
-    scripted, policy, grant, primary, fallback, reported
+    scripted, policy, grant, primary, fallback, reported, tries
 ) -> None:
     scripted.script(PRIMARY, primary)
     scripted.script(FALLBACK, fallback)
@@ -198,7 +205,7 @@ def test_when_both_urls_refuse_the_real_refusal_is_reported(
             client.refresh(CREDENTIALS, "ref-used")
         else:
             client.exchange_code(CREDENTIALS, "code-used", REDIRECT)
-    assert (len(scripted.requests_to(PRIMARY)), len(scripted.requests_to(FALLBACK))) == (1, 1)
+    assert (len(scripted.requests_to(PRIMARY)), len(scripted.requests_to(FALLBACK))) == tries
 
 
 def test_wrong_secret_is_invalid_client(scripted, policy) -> None:
@@ -206,7 +213,8 @@ def test_wrong_secret_is_invalid_client(scripted, policy) -> None:
         scripted.script(path, Reply(401, {"error": "invalid_client"}))
     with pytest.raises(InvalidClient) as caught:
         make_client(scripted, policy).exchange_code(CREDENTIALS, "code", REDIRECT)
-    assert "client secret in the panel" in caught.value.user_message
+    assert "Copy the client secret again" in caught.value.user_message
+    assert caught.value.oura_error == "invalid_client"
 
 
 def test_redirect_mismatch_names_the_uri_to_register(scripted, policy) -> None:

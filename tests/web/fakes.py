@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from oura_addon.logs import SecretRedactor
-from oura_addon.oura.errors import OAuthError, OuraApiError
+from oura_addon.oura.errors import OAuthError, OuraApiError, WrongIssuer
+from oura_addon.oura.implementations import Authorization
 from oura_addon.oura.tokens import AppCredentials, TokenSet
 from oura_addon.services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from oura_addon.settings import Settings
@@ -26,6 +27,7 @@ ACCESS_TOKEN = "fake-access-token-AAAA1111"
 REFRESH_TOKEN = "fake-refresh-token-RRRR2222"
 AUTH_CODE = "fake-auth-code-CCCC3333"
 EMAIL = "sleeper@example.com"
+ISSUER = "https://moi.ouraring.com/oauth/v2/ext/oauth-anonymous"
 SECRETS = (CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, AUTH_CODE)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -114,19 +116,25 @@ class FakeCredentialsStore:
         self.client_secret = client_secret
         self.source = source if client_id else None
         self._on_secret = on_secret
+        self.portal: str | None = None
 
     def get(self) -> AppCredentials | None:
         if self.client_id and self.client_secret:
-            return AppCredentials(self.client_id, self.client_secret)
+            return AppCredentials(self.client_id, self.client_secret, self.portal)
         return None
 
-    def save(self, client_id: str, client_secret: str) -> None:
+    def save(self, client_id: str, client_secret: str, portal: str | None = None) -> None:
         self.client_id = client_id
         if client_secret:
             self.client_secret = client_secret
             if self._on_secret:
                 self._on_secret(client_secret)
+        if portal is not None:
+            self.portal = portal
         self.source = "panel"
+
+    def set_portal(self, portal: str) -> None:
+        self.portal = portal
 
     def clear(self) -> None:
         self.client_id = self.client_secret = self.source = None
@@ -136,6 +144,7 @@ class FakeCredentialsStore:
             "client_id": self.client_id,
             "source": self.source,
             "has_secret": bool(self.client_secret),
+            "portal": self.portal,
         }
 
 
@@ -146,24 +155,53 @@ class FakeOAuth:
         self.exchange_error: OAuthError | None = None
         self.exchanges: list[tuple[str, str]] = []
         self.revoked: list[str] = []
+        self.learned_portal: str | None = None
+        # The portal whose token URL "answers" the exchange (None: the chosen one).
+        self.answering_portal: str | None = None
+        self.granted: tuple[str, ...] = ("daily", "email")
 
-    def authorization_url(
+    def portal_for(self, credentials: AppCredentials) -> str:
+        return self.learned_portal or credentials.portal or "new"
+
+    def choose_portal(self, credentials: AppCredentials, portal: str) -> None:
+        self.learned_portal = portal
+
+    def authorization(
         self, credentials: AppCredentials, redirect_uri: str, state: str, scopes: Any = ()
-    ) -> str:
-        return (
+    ) -> Authorization:
+        url = (
             "https://oura.invalid/oauth/authorize?client_id="
             f"{credentials.client_id}&redirect_uri={redirect_uri}&state={state}"
         )
+        return Authorization(url, self.portal_for(credentials), "verifier")
 
-    def exchange_code(self, credentials: AppCredentials, code: str, redirect_uri: str) -> TokenSet:
+    def check_issuer(self, iss: str | None) -> None:
+        if iss is not None and iss != ISSUER:
+            raise WrongIssuer(iss)
+
+    def exchange_code(
+        self,
+        credentials: AppCredentials,
+        code: str,
+        redirect_uri: str,
+        *,
+        portal: str | None = None,
+        code_verifier: str | None = None,
+    ) -> TokenSet:
         self.exchanges.append((code, redirect_uri))
         if self.exchange_error is not None:
             raise self.exchange_error
+        if self.answering_portal is not None:
+            self.learned_portal = self.answering_portal
         return TokenSet(
-            ACCESS_TOKEN, REFRESH_TOKEN, expires_at=4_000_000_000.0, scopes=("daily", "email")
+            ACCESS_TOKEN,
+            REFRESH_TOKEN,
+            expires_at=4_000_000_000.0,
+            scopes=self.granted,
+            scopes_known=True,
         )
 
-    def revoke(self, access_token: str) -> bool:
+    def revoke(self, access_token: str, credentials: AppCredentials | None = None) -> bool:
         self.revoked.append(access_token)
         return True
 

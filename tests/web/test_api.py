@@ -165,7 +165,13 @@ def test_pasting_the_redirected_url_connects_the_account(
     state = authorize(panel)
     response = panel.post("/api/accounts/oura/paste", json={"url": pasted.format(state=state)})
     assert response.status_code == 200
-    assert response.get_json() == {"connected": True, "account": "oura", "email": EMAIL}
+    assert response.get_json() == {
+        "connected": True,
+        "account": "oura",
+        "email": EMAIL,
+        "notice": None,
+        "portal": "new",
+    }
     assert services.oauth.exchanges == [(AUTH_CODE, PASTE_REDIRECT_URI)]
     assert services.accounts.get("oura").connection == "connected"
     assert ("account_connected", "oura") in services.sync.calls

@@ -139,9 +139,9 @@ def test_a_replayed_state_is_refused(panel: Panel, services: FakeServices) -> No
     ("error", "status", "title", "detail"),
     [
         (InvalidGrant(), 400, "already used or expired", "valid once"),
-        (InvalidClient(), 400, "client ID or secret", "Client secret"),
+        (InvalidClient(), 400, "client secret", "Copy the client secret again"),
         (RedirectUriMismatch(REDIRECT_URI), 400, "not registered at Oura", REDIRECT_URI),
-        (OuraUnavailable(), 502, "Oura could not be reached", "Wait a few minutes"),
+        (OuraUnavailable(status=503), 502, "sign-in service has a problem", "Wait a few minutes"),
         (OAuthError("Oura said something odd.", kind="odd"), 400, "Connecting failed", "odd"),
     ],
 )

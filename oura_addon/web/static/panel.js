@@ -40,7 +40,11 @@
     return fetch(root + path, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
-          var error = new Error(data.message || text("answered", { status: response.status }));
+          var message = data.message || text("answered", { status: response.status });
+          var answer = [data.oura_error, data.oura_error_description].filter(Boolean).join(": ");
+          // Oura's own words help when asking Oura's support; they never hold a secret.
+          if (answer) { message += " " + text("oura_answer", { answer: answer }); }
+          var error = new Error(message);
           error.kind = data.error;
           throw error;
         }
@@ -71,18 +75,23 @@
     return window.location.origin;
   }
 
-  // Oura's portal takes https, or plain http only for localhost. The demo's simulated Oura
-  // also takes the loopback address, so the demo on 127.0.0.1 needs no paste step.
-  function isAcceptedByOura(origin) {
+  // Oura's portal takes https, or plain http only for localhost; its new identity provider
+  // refuses 127.0.0.1, so a loopback address is offered as localhost (the same machine).
+  function redirectOrigin(origin) {
     var url = new URL(origin);
-    if (url.protocol === "https:" || url.hostname === "localhost") return true;
-    return body.dataset.demo === "1" && url.hostname === "127.0.0.1";
+    if (url.hostname === "127.0.0.1" || url.hostname === "[::1]") { url.hostname = "localhost"; }
+    return url.origin;
   }
 
-  var callbackUri = panelOrigin() + (body.dataset.callbackPath || "");
+  function isAcceptedByOura(origin) {
+    var url = new URL(origin);
+    return url.protocol === "https:" || url.hostname === "localhost";
+  }
+
+  var callbackUri = redirectOrigin(panelOrigin()) + (body.dataset.callbackPath || "");
   var pasteUri = body.dataset.pasteUri;
   var usePasteBox = document.getElementById("use-paste");
-  var mustPaste = !isAcceptedByOura(panelOrigin());
+  var mustPaste = !isAcceptedByOura(redirectOrigin(panelOrigin()));
 
   function pasteMode() {
     return mustPaste || (usePasteBox && usePasteBox.checked);
@@ -117,6 +126,35 @@
       }
     });
   }
+
+  // Any other "Copy" button names the element whose text it copies (data-copy="id").
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) { return; }
+    var source = document.getElementById(button.dataset.copy);
+    if (source && navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        button.textContent = text("copied");
+      }, function () {});
+    }
+  });
+
+  // A notice from the last connection (e.g. the app's portal was corrected) survives the
+  // reload that shows the connected account.
+  var NOTICE_KEY = "oura-connect-notice";
+  function finishConnected(data) {
+    if (data && data.notice) {
+      try { window.sessionStorage.setItem(NOTICE_KEY, data.notice); } catch (e) { /* private */ }
+    }
+    window.location.reload();
+  }
+  try {
+    var pendingNotice = window.sessionStorage.getItem(NOTICE_KEY);
+    if (pendingNotice) {
+      window.sessionStorage.removeItem(NOTICE_KEY);
+      say(pendingNotice, false);
+    }
+  } catch (e) { /* private mode */ }
 
   function selectRedirectUri() {
     var code = document.getElementById("redirect-uri");
@@ -168,9 +206,9 @@
       if (consent.document.querySelector("[data-oura-callback]")) { return; }
       if (!/[?&](code|error)=/.test(href)) { return; }
       api("POST", "api/accounts/" + encodeURIComponent(account) + "/paste", { url: href })
-        .then(function () {
+        .then(function (data) {
           consent.close();
-          window.location.reload();
+          finishConnected(data);
         })
         .catch(function (error) { say(error.message, true); });
     }, 500);
@@ -224,9 +262,7 @@
       button.disabled = true;
       api("POST", "api/accounts/" + encodeURIComponent(connecting) + "/paste", {
         url: document.getElementById("paste-url").value
-      }).then(function () {
-        window.location.reload();
-      }).catch(function (error) {
+      }).then(finishConnected).catch(function (error) {
         say(error.message, true);
       }).then(function () { button.disabled = false; });
     });
