@@ -73,9 +73,12 @@ def build_addon(
     publisher = CoreApiPublisher(ha, settings.data_dir / "published.json") if ha else None
     statistics = (
         StatisticsImporter(
-            settings.ha_ws_url, settings.supervisor_token, settings.data_dir / "statistics.json"
+            settings.ha_ws_url,
+            settings.supervisor_token,
+            settings.data_dir / "statistics.json",
+            ha_config=ha.get_config,
         )
-        if publish
+        if ha
         else None
     )
     scheduler = Scheduler(

@@ -25,6 +25,8 @@ from typing import Any
 from .. import storage
 from ..catalogue import STATISTIC_SENSORS
 from ..settings import HISTORY_DAYS_RANGE
+from .dialect import Dialect, dialect_for
+from .rest import HomeAssistantError
 from .websocket import (
     DEFAULT_TIMEOUT,
     CommandRefused,
@@ -74,19 +76,6 @@ def statistic_rows(days: Mapping[str, float], tz: tzinfo) -> list[dict[str, Any]
         {"start": row_start(date.fromisoformat(day), tz).isoformat(), "mean": v, "min": v, "max": v}
         for day, v in sorted(days.items())
     ]
-
-
-def statistic_metadata(statistic_id: str, unit: str | None) -> dict[str, Any]:
-    # "recorder" is the source Home Assistant demands for an entity's own statistic id; the
-    # name stays None as in the rows the recorder compiles itself, so the two never disagree.
-    return {
-        "statistic_id": statistic_id,
-        "source": "recorder",
-        "name": None,
-        "unit_of_measurement": unit,
-        "has_mean": True,
-        "has_sum": False,
-    }
 
 
 def statistic_id(prefix: str, key: str) -> str:
@@ -195,11 +184,15 @@ class StatisticsImporter:
         token: str | None,
         state_path: Path,
         *,
+        ha_config: Callable[[], Mapping[str, Any]] | None = None,
         connect: Connector = open_websocket,
         timeout: float = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``ha_config`` is Home Assistant's ``GET /api/config``: its ``version`` picks the
+        metadata keys that release expects (asked again per import: an upgrade restarts it)."""
         self.ws_url = ws_url
+        self._ha_config = ha_config
         self._token = token
         self._state_path = state_path
         self._connect = connect
@@ -231,7 +224,7 @@ class StatisticsImporter:
             waiting = {sid: d for sid, d in known.items() if d.pending}
             if not waiting or self._waiting_after_refusal():
                 return 0
-            accepted, problem = self._import(waiting, tz)
+            accepted, problem = self._import(waiting, tz, self._dialect())
             if accepted:
                 known = {**known, **{sid: mark_imported(known[sid]) for sid in accepted}}
                 self._save(known)
@@ -273,8 +266,17 @@ class StatisticsImporter:
         self._auth_refused_at = None
         return False
 
+    def _dialect(self) -> Dialect:
+        version = None
+        if self._ha_config is not None:
+            try:
+                version = self._ha_config().get("version")
+            except HomeAssistantError as err:
+                _LOGGER.debug("Home Assistant's version unknown: %s", err.user_message)
+        return dialect_for(version)
+
     def _import(
-        self, waiting: Mapping[str, StatisticDays], tz: tzinfo
+        self, waiting: Mapping[str, StatisticDays], tz: tzinfo, dialect: Dialect
     ) -> tuple[set[str], str | None]:
         """Send each waiting statistic; the ids Home Assistant accepted, and what went wrong."""
         accepted: set[str] = set()
@@ -288,7 +290,7 @@ class StatisticsImporter:
                         session.command(
                             {
                                 "type": "recorder/import_statistics",
-                                "metadata": statistic_metadata(sid, days.unit),
+                                "metadata": dialect.statistic_metadata(sid, days.unit),
                                 "stats": statistic_rows(days.pending, tz),
                             }
                         )

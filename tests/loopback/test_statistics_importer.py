@@ -19,6 +19,7 @@ import pytest
 
 from oura_addon.accounts import AccountStore
 from oura_addon.history import HistoryStore
+from oura_addon.homeassistant import HomeAssistantError
 from oura_addon.homeassistant.statistics import (
     AUTH_RETRY_SECONDS,
     StatisticsImporter,
@@ -201,6 +202,57 @@ def _days(count: int, end: date = TODAY, start_value: float = 60.0) -> dict[str,
 
 
 # -- the importer against the stand-in ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "new_keys", "old_keys"),
+    [
+        ("2026.11.0", {"mean_type": 1, "unit_class": "duration"}, {}),
+        ("2025.4.4", {}, {"has_mean": True}),
+        (None, {"mean_type": 1, "unit_class": "duration"}, {}),  # /config did not say
+    ],
+)
+def test_each_import_speaks_the_metadata_dialect_of_the_version_home_assistant_reports(
+    home_assistant, state_path, version, new_keys, old_keys
+):
+    config = {"version": version} if version else {}
+    importer = _importer(home_assistant.url, state_path, ha_config=lambda: config)
+    importer.backfill("oura", {"average_hrv": _days(3)}, TODAY, HELSINKI)
+    (hrv,) = home_assistant.imported("sensor.oura_average_hrv")
+    assert hrv["metadata"] == {
+        "statistic_id": "sensor.oura_average_hrv",
+        "source": "recorder",
+        "name": None,
+        "unit_of_measurement": "ms",
+        "has_sum": False,
+        **new_keys,
+        **old_keys,
+    }
+
+
+def test_home_assistant_upgraded_between_two_imports_gets_its_new_dialect(
+    home_assistant, state_path
+):
+    config = {"version": "2025.4.4"}
+    importer = _importer(home_assistant.url, state_path, ha_config=lambda: config)
+    importer.backfill("oura", {"sleep_score": _days(3)}, TODAY, HELSINKI)
+    config["version"] = "2026.11.0"
+    revised = {(TODAY - timedelta(days=1)).isoformat(): 99.0}
+    importer.backfill("oura", {"sleep_score": revised}, TODAY, HELSINKI)
+    first, second = home_assistant.imported("sensor.oura_sleep_score")
+    assert "has_mean" in first["metadata"] and "mean_type" not in first["metadata"]
+    assert second["metadata"]["mean_type"] == 1 and "has_mean" not in second["metadata"]
+
+
+def test_home_assistant_not_telling_its_version_gets_the_newest_dialect(home_assistant, state_path):
+    def config_unreachable() -> dict:
+        raise HomeAssistantError("Home Assistant is not reachable at http://127.0.0.1:9.")
+
+    importer = _importer(home_assistant.url, state_path, ha_config=config_unreachable)
+    assert importer.backfill("oura", {"sleep_score": _days(3)}, TODAY, HELSINKI) == 2
+    (imported,) = home_assistant.imported("sensor.oura_sleep_score")
+    assert imported["metadata"]["mean_type"] == 1
+    assert imported["metadata"]["unit_class"] == "unitless"
 
 
 def test_the_first_backfill_imports_every_past_day_of_each_metric_over_one_connection(

@@ -11,7 +11,6 @@ from oura_addon.homeassistant.statistics import (
     StatisticDays,
     queue_new_days,
     row_start,
-    statistic_metadata,
     statistic_rows,
 )
 
@@ -63,17 +62,6 @@ def test_rows_hold_each_days_value_as_mean_min_and_max_oldest_first():
         {"start": "2026-11-20T00:00:00+02:00", "mean": 41.5, "min": 41.5, "max": 41.5},
         {"start": "2026-11-21T00:00:00+02:00", "mean": 44.0, "min": 44.0, "max": 44.0},
     ]
-
-
-def test_metadata_has_every_field_home_assistant_2025_4_requires_for_an_entity_statistic():
-    assert statistic_metadata("sensor.oura_average_hrv", "ms") == {
-        "statistic_id": "sensor.oura_average_hrv",
-        "source": "recorder",
-        "name": None,
-        "unit_of_measurement": "ms",
-        "has_mean": True,
-        "has_sum": False,
-    }
 
 
 def test_the_imported_sensors_are_the_daily_measurements_with_their_catalogue_units():
