@@ -1,19 +1,23 @@
-"""A real Home Assistant core on loopback, for integration tests.
+"""Real Home Assistant cores on loopback, for integration tests.
 
-``HomeAssistantCore`` writes a minimal configuration into a directory, runs ``hass`` from a
-separate venv (see ``scripts/ha-venv``) as a subprocess, onboards it once per configuration
-directory and keeps a long-lived access token that survives restarts.
+``CoreInstall.locate(version)`` readies a cached venv with ``scripts/ha-venv``: on this
+machine for the oldest supported release, in a Debian root (``scripts/ha-root``, entered with
+chroot) for the releases that need a newer Python. ``HomeAssistantCore`` writes a minimal
+configuration into a directory, runs ``hass`` from that install as a subprocess, onboards it
+once per configuration directory and keeps a long-lived access token that survives restarts.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,31 +26,121 @@ import websocket
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HA_VENV_SCRIPT = REPO_ROOT / "scripts" / "ha-venv"
+HA_ROOT_SCRIPT = REPO_ROOT / "scripts" / "ha-root"
+
+# The releases the `ha` layer proves: the oldest supported (config.yaml's `homeassistant`
+# key) and the newest. OURA_HA_CORES (comma separated) picks some of them for a quick run.
+OLDEST_CORE = "2025.4.4"
+NEWEST_CORE = "2026.11.0"
+SUPPORTED_CORES = (OLDEST_CORE, NEWEST_CORE)
+CORES_VARIABLE = "OURA_HA_CORES"
 
 OWNER_USERNAME = "owner"
 OWNER_PASSWORD = "correct-horse-battery-staple"
 TOKEN_FILE = ".oura-test-token"  # in the config dir, so a restarted core keeps its token
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
+CONFIG_INSIDE_ROOT = "/conf"  # where a core in a Debian root sees its configuration directory
+
+# The one list of what a minimal core logs by itself, whoever calls it; the log test ignores
+# these lines and nothing else. (Filled from both cores' logs; see test_home_assistant_log.py.)
+KNOWN_NOISE: tuple[re.Pattern[str], ...] = ()
+
+_LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? (?P<level>[A-Z]+) ")
+
+
+def selected_cores() -> tuple[str, ...]:
+    """The cores to test: every supported one, or those OURA_HA_CORES names."""
+    wanted = [v.strip() for v in os.environ.get(CORES_VARIABLE, "").split(",") if v.strip()]
+    return tuple(wanted) or SUPPORTED_CORES
 
 
 class HomeAssistantCoreError(RuntimeError):
     """The core did not start, onboard or stop as expected."""
 
 
-def locate_venv(timeout: float = 1800.0) -> Path:
-    """Run ``scripts/ha-venv`` and return the venv it prints (installs on first use)."""
-    result = subprocess.run(
-        [str(HA_VENV_SCRIPT)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
-        raise HomeAssistantCoreError(f"scripts/ha-venv failed ({result.returncode}):\n{tail}")
-    return Path(result.stdout.strip().splitlines()[-1])
+@dataclass(frozen=True)
+class CoreInstall:
+    """One ready Home Assistant venv, as ``scripts/ha-venv`` left it (see its marker file)."""
+
+    version: str
+    venv: Path  # on this machine
+    root: Path | None = None  # the Debian root it runs in, chrooted; None: on this machine
+    venv_inside: str = ""  # the venv's path inside ``root``
+
+    @classmethod
+    def locate(cls, version: str, timeout: float = 1800.0) -> CoreInstall:
+        """Run ``scripts/ha-venv VERSION`` (it installs on first use) and read its marker."""
+        result = subprocess.run(
+            [str(HA_VENV_SCRIPT), version],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+            raise HomeAssistantCoreError(
+                f"scripts/ha-venv {version} failed ({result.returncode}):\n{tail}"
+            )
+        venv = Path(result.stdout.strip().splitlines()[-1])
+        marker = (venv / ".oura-addon-ready").read_text(encoding="utf-8").splitlines()
+        fields = dict(line.split("=", 1) for line in marker if "=" in line and "==" not in line)
+        root = fields.get("root")
+        return cls(version, venv, Path(root) if root else None, fields.get("venv", ""))
+
+    def _in_install(self, program: str, *args: str, binds: tuple[str, ...] = ()) -> list[str]:
+        if self.root is None:
+            return [str(self.venv / "bin" / program), *args]
+        command = [str(HA_ROOT_SCRIPT), "run", str(self.root)]
+        for bind in binds:
+            command += ["--bind", bind]
+        return [*command, f"{self.venv_inside}/bin/{program}", *args]
+
+    def hass_command(self, config_dir: Path) -> list[str]:
+        """``hass`` on ``config_dir``; a chrooted core keeps the pid: signals reach hass."""
+        if self.root is None:
+            return self._in_install("hass", "-c", str(config_dir), "--skip-pip")
+        return self._in_install(
+            "hass",
+            "-c",
+            CONFIG_INSIDE_ROOT,
+            "--skip-pip",
+            binds=(f"{config_dir}:{CONFIG_INSIDE_ROOT}",),
+        )
+
+    def seen_from_core(self, config_dir: Path) -> Path:
+        """Where the core sees ``config_dir``."""
+        return config_dir if self.root is None else Path(CONFIG_INSIDE_ROOT)
+
+    def python(self, code: str) -> str:
+        """Run ``code`` with the core's own Python; what it printed."""
+        result = subprocess.run(
+            self._in_install("python", "-c", code),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return result.stdout
+
+
+def log_problems(text: str) -> list[str]:
+    """The WARNING, ERROR and CRITICAL records of a Home Assistant log (each with its
+    continuation lines, e.g. a traceback) that are not KNOWN_NOISE."""
+    records: list[str] = []
+    for line in text.splitlines():
+        if _LOG_RECORD.match(line) or not records:
+            records.append(line)
+        else:
+            records[-1] += "\n" + line
+    return [
+        record
+        for record in records
+        if (match := _LOG_RECORD.match(record))
+        and match.group("level") in ("WARNING", "ERROR", "CRITICAL")
+        and not any(noise.search(record) for noise in KNOWN_NOISE)
+    ]
 
 
 def free_port() -> int:
@@ -88,14 +182,15 @@ class HomeAssistantCore:
 
     def __init__(
         self,
-        venv: Path,
+        install: CoreInstall,
         config_dir: Path,
         *,
         time_zone: str = "Europe/Helsinki",
         name: str = "Oura test home",
         port: int | None = None,
     ) -> None:
-        self.venv = Path(venv)
+        self.install = install
+        self.version = install.version
         self.config_dir = Path(config_dir)
         self.time_zone = time_zone
         self.name = name
@@ -135,16 +230,15 @@ class HomeAssistantCore:
             return
         self.config_dir.mkdir(parents=True, exist_ok=True)
         # Rewritten each time: a new harness on an old directory listens on its own port.
+        database = self.install.seen_from_core(self.config_dir) / "home-assistant_v2.db"
         (self.config_dir / "configuration.yaml").write_text(
-            minimal_configuration(
-                self.port, self.time_zone, self.name, self.config_dir / "home-assistant_v2.db"
-            ),
+            minimal_configuration(self.port, self.time_zone, self.name, database),
             encoding="utf-8",
         )
         started = time.monotonic()
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                [str(self.venv / "bin" / "hass"), "-c", str(self.config_dir), "--skip-pip"],
+                self.install.hass_command(self.config_dir),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -195,6 +289,19 @@ class HomeAssistantCore:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
         return None
+
+    def log_size(self) -> int:
+        """Where the log ends now: ``problems_since`` reads what follows."""
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def problems_since(self, offset: int) -> list[str]:
+        """The core's warnings and errors logged after ``offset``, minus KNOWN_NOISE."""
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            return log_problems(log.read().decode("utf-8", errors="replace"))
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -260,7 +367,7 @@ class HomeAssistantCore:
             for key, value in os.environ.items()
             if key.lower() not in ("http_proxy", "https_proxy", "all_proxy")
         }
-        env["PATH"] = f"{self.venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}"
+        env["PATH"] = f"{self.install.venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}"
         return env
 
     def _terminate(self) -> None:

@@ -1,21 +1,23 @@
-"""Fixtures for tests that run against a real Home Assistant core on loopback.
+"""Fixtures for tests that run against real Home Assistant cores on loopback.
 
-One core per session: starting it takes seconds, so tests share it and only the tests that
-need a restart restart it. Every test that uses ``ha_core`` is marked ``ha`` automatically,
-so ``pytest -m "not ha"`` skips them all.
+Every scenario runs once per supported core (``tests/ha_core.py``: the oldest supported
+release and the newest), one core at a time: ``ha_core`` is a session fixture with one
+parameter per core, so pytest runs every test against the first core, stops it, then starts
+the next. Test ids carry the core (``[ha-2026.11.0]``); ``OURA_HA_CORES=2026.11.0`` or
+``-k ha-2026.11.0`` runs one for a quick check. Every test that uses ``ha_core`` is marked
+``ha`` automatically, so ``pytest -m "not ha"`` skips them all.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.ha_core import HomeAssistantCore, HomeAssistantCoreError, locate_venv
+from tests.ha_core import CoreInstall, HomeAssistantCore, HomeAssistantCoreError, selected_cores
 
-HA_FIXTURES = frozenset({"ha_venv", "ha_core"})
+HA_FIXTURES = frozenset({"ha_install", "ha_core"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -24,24 +26,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.ha)
 
 
-@pytest.fixture(scope="session")
-def ha_venv() -> Path:
-    """The cached Home Assistant venv; installs it on first use (minutes, once)."""
+@pytest.fixture(scope="session", params=selected_cores(), ids=lambda version: f"ha-{version}")
+def ha_install(request: pytest.FixtureRequest) -> CoreInstall:
+    """A cached Home Assistant install; built on first use (minutes, once per version)."""
     try:
-        return locate_venv()
+        return CoreInstall.locate(request.param)
     except HomeAssistantCoreError as err:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"Cannot prepare the Home Assistant venv: {err}")
-        pytest.skip(f"Cannot prepare the Home Assistant venv: {err}")
+            pytest.fail(f"Cannot prepare Home Assistant {request.param}: {err}")
+        pytest.skip(f"Cannot prepare Home Assistant {request.param}: {err}")
 
 
 @pytest.fixture(scope="session")
-def ha_core(ha_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAssistantCore]:
+def ha_core(
+    ha_install: CoreInstall, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HomeAssistantCore]:
     """A running, onboarded core with a long-lived token, shared by the whole session.
 
     Tests that stop or restart it must leave it running again.
     """
-    core = HomeAssistantCore(ha_venv, tmp_path_factory.mktemp("ha-config"))
+    core = HomeAssistantCore(ha_install, tmp_path_factory.mktemp(f"ha-{ha_install.version}"))
     try:
         core.start()
         yield core

@@ -6,6 +6,7 @@ summer time on 2025-10-26, so the day boundaries Home Assistant draws must match
 
 from __future__ import annotations
 
+import json
 import logging
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,6 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from oura_addon.catalogue.table import SENSORS
+from oura_addon.homeassistant import HomeAssistantClient
+from oura_addon.homeassistant.dialect import UNIT_CLASSES, dialect_for
 from oura_addon.homeassistant.statistics import StatisticsImporter, row_start
 from tests.ha_core import HomeAssistantCore
 
@@ -51,14 +55,22 @@ def _statistics(
         clock.sleep(0.3)
 
 
+def _importer(core: HomeAssistantCore, state_path, token: str | None = None):
+    """The importer as the add-on builds it: it asks the core's version over REST."""
+    return StatisticsImporter(
+        core.ws_url,
+        token or core.token,
+        state_path,
+        ha_config=HomeAssistantClient(core.api_url, core.token).get_config,
+    )
+
+
 def _local_day(row: dict) -> str:
     return datetime.fromtimestamp(row["start"] / 1000, UTC).astimezone(HELSINKI).date().isoformat()
 
 
 def test_a_month_of_past_days_appears_as_daily_statistics_of_the_sensor(running_ha_core, tmp_path):
-    importer = StatisticsImporter(
-        running_ha_core.ws_url, running_ha_core.token, tmp_path / "statistics.json"
-    )
+    importer = _importer(running_ha_core, tmp_path / "statistics.json")
     metrics = {"sleep_score": _month(60.0), "average_hrv": _month(30.0)}
 
     assert importer.backfill("test_oura_stats", metrics, TODAY, HELSINKI) == 60
@@ -84,12 +96,31 @@ def test_a_month_of_past_days_appears_as_daily_statistics_of_the_sensor(running_
     )
     assert metadata[0]["statistics_unit_of_measurement"] == "ms"
     assert metadata[0]["source"] == "recorder"
+    if dialect_for(running_ha_core.version).modern:
+        assert metadata[0]["mean_type"] == 1
+        assert metadata[0]["unit_class"] == "duration"
+    else:
+        assert metadata[0]["has_mean"] is True
+
+
+def test_the_unit_class_of_every_catalogue_unit_is_the_one_the_cores_recorder_gives(ha_install):
+    """What we send as unit_class must match what the recorder compiles for the live sensor,
+    or the two would fight over the statistic's metadata."""
+    if not dialect_for(ha_install.version).modern:
+        pytest.skip(f"Home Assistant {ha_install.version} has no unit classes")
+    pairs = sorted({(s.unit, s.device_class) for s in SENSORS if s.state_class}, key=str)
+    printed = ha_install.python(
+        "import json, sys\n"
+        "from homeassistant.components.sensor.recorder import _get_unit_class\n"
+        f"print(json.dumps([_get_unit_class(d, u) for u, d in {pairs!r}]))"
+    )
+    theirs = dict(zip(pairs, json.loads(printed), strict=True))
+    ours = {(unit, device_class): UNIT_CLASSES.get(unit) for unit, device_class in pairs}
+    assert ours == theirs
 
 
 def test_a_revised_day_replaces_its_value_in_home_assistant(running_ha_core, tmp_path):
-    importer = StatisticsImporter(
-        running_ha_core.ws_url, running_ha_core.token, tmp_path / "statistics.json"
-    )
+    importer = _importer(running_ha_core, tmp_path / "statistics.json")
     month = _month(70.0)
     importer.backfill("test_oura_revised", {"readiness_score": month}, TODAY, HELSINKI)
     _statistics(running_ha_core, "sensor.test_oura_revised_readiness_score", 30)
@@ -112,9 +143,7 @@ def test_a_revised_day_replaces_its_value_in_home_assistant(running_ha_core, tmp
 def test_a_token_home_assistant_refuses_is_a_warning_and_the_days_wait(
     running_ha_core, tmp_path, caplog
 ):
-    importer = StatisticsImporter(
-        running_ha_core.ws_url, "not-a-valid-token", tmp_path / "statistics.json"
-    )
+    importer = _importer(running_ha_core, tmp_path / "statistics.json", "not-a-valid-token")
     try:
         with caplog.at_level(logging.WARNING, logger="oura_addon.homeassistant.statistics"):
             done = importer.backfill(
