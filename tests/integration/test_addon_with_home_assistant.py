@@ -7,7 +7,7 @@ runtime interface: environment variables and the panel's HTTP API.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -36,7 +36,13 @@ def simulator() -> Iterator[SimulatorServer]:
 
 
 @pytest.fixture(scope="module")
-def addon(ha_core, simulator, tmp_path_factory) -> Iterator[AddonProcess]:
+def ha_log_start(ha_core) -> int:
+    """Where the core's log stood before the add-on first called it."""
+    return ha_core.log_size()
+
+
+@pytest.fixture(scope="module")
+def addon(ha_core, ha_log_start, simulator, tmp_path_factory) -> Iterator[AddonProcess]:
     options = {
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
@@ -208,3 +214,22 @@ def test_disconnect_removes_the_account_entities(connected, running_ha_core):
     )
     assert running_ha_core.get_state("binary_sensor.oura_connected") is None
     assert connected.account("oura") is None
+
+
+def test_home_assistant_logged_no_warning_or_error_caused_by_the_addon(
+    panel, running_ha_core, ha_log_start
+):
+    """After the scenario above (sync, statistics import, restart, Home Assistant down,
+    reconnect notification, disconnect): the user's log is as clean as a minimal core's."""
+    imported = running_ha_core.websocket_command(
+        {
+            "type": "recorder/statistics_during_period",
+            "start_time": (datetime.now(UTC) - timedelta(days=40)).isoformat(),
+            "statistic_ids": ["sensor.oura_sleep_score"],
+            "period": "day",
+            "types": ["mean"],
+        }
+    )
+    assert len(imported.get("sensor.oura_sleep_score", [])) >= 20  # the past days arrived
+    problems = running_ha_core.problems_since(ha_log_start)
+    assert problems == [], "\n".join(problems)

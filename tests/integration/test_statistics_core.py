@@ -163,3 +163,31 @@ def test_a_token_home_assistant_refuses_is_a_warning_and_the_days_wait(
                 "service_data": {"notification_id": "http-login"},
             }
         )
+
+
+def test_each_core_objects_to_the_other_releases_dialect(running_ha_core, tmp_path):
+    """Why the add-on asks the version: a new core warns in the user's log about the old keys
+    (and will refuse them), an old core refuses the new ones."""
+    modern = dialect_for(running_ha_core.version).modern
+    other = "2025.4.4" if modern else "2026.11.0"
+    logged_from = running_ha_core.log_size()
+    importer = StatisticsImporter(
+        running_ha_core.ws_url,
+        running_ha_core.token,
+        tmp_path / "statistics.json",
+        ha_config=lambda: {"version": other},
+    )
+    accepted = importer.backfill(
+        "test_oura_dialect", {"sleep_score": _month(50.0)}, TODAY, HELSINKI
+    )
+    if not modern:
+        assert accepted == 0
+        assert len(importer.pending_days()["sensor.test_oura_dialect_sleep_score"]) == 30
+        return
+    assert accepted == 30
+    deadline = clock.monotonic() + READ_BACK_SECONDS
+    while not (problems := running_ha_core.problems_since(logged_from)):
+        assert clock.monotonic() < deadline, "no warning in Home Assistant's log"
+        clock.sleep(0.3)
+    assert any("without specifying mean_type" in p for p in problems), problems
+    assert any("without specifying unit_class" in p for p in problems), problems
