@@ -20,6 +20,10 @@ MODERN_SINCE = (2025, 10)
 # recorder.models.StatisticMeanType
 MEAN_ARITHMETIC = 1
 
+# The MQTT discovery keys that set an entity's id: the full id, or (older) the part after "."
+DEFAULT_ENTITY_ID = "default_entity_id"
+OBJECT_ID = "object_id"
+
 # The unit class Home Assistant's sensor recorder gives a statistic of each unit (from its
 # unit converters; tests/integration checks this table against a real 2026.11 core). A unit
 # it converts nothing for has none.
@@ -75,11 +79,10 @@ class Dialect:
             metadata["has_mean"] = True
         return metadata
 
-    def discovery_entity_id(self, entity_id: str) -> dict[str, str]:
-        """The MQTT discovery key that makes Home Assistant use ``entity_id``."""
-        if self.modern:
-            return {"default_entity_id": entity_id}
-        return {"object_id": entity_id.partition(".")[2]}
+    @property
+    def discovery_entity_key(self) -> str:
+        """The MQTT discovery key this release reads an entity's id from."""
+        return DEFAULT_ENTITY_ID if self.modern else OBJECT_ID
 
 
 def dialect_for(version: object) -> Dialect:

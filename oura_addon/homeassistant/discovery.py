@@ -26,6 +26,8 @@ from typing import Any
 from .. import __version__
 from ..catalogue import CONNECTED, SENSORS, SensorDescription
 from ..states import UNKNOWN, EntityState
+from .dialect import DEFAULT_ENTITY_ID, dialect_for
+from .dialect import OBJECT_ID as OBJECT_ID  # re-exported: the two keys a payload may carry
 
 DISCOVERY_PREFIX = "homeassistant"
 BASE_TOPIC = "oura"
@@ -54,10 +56,6 @@ METADATA_ATTRIBUTES = frozenset(
 # Values with decimals Home Assistant should not show in full.
 DISPLAY_PRECISION = {"h": 2, "°C": 2, "br/min": 1}
 
-# How a core takes the entity id a discovery message asks for: 2025.10 and later read
-# ``default_entity_id`` (with the domain), older cores ``object_id`` (without it).
-DEFAULT_ENTITY_ID = "default_entity_id"
-OBJECT_ID = "object_id"
 
 _TOPIC_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -107,12 +105,9 @@ def descriptions() -> tuple[SensorDescription, ...]:
 
 
 def entity_key(core_version: str | None) -> str:
-    """The discovery key a core of ``core_version`` reads the entity id from."""
-    if core_version:
-        match = re.match(r"(\d+)\.(\d+)", core_version)
-        if match and (int(match[1]), int(match[2])) < (2025, 10):
-            return OBJECT_ID
-    return DEFAULT_ENTITY_ID
+    """The discovery key a core of ``core_version`` reads the entity id from: 2025.10 and
+    later read ``default_entity_id`` (with the domain), older cores ``object_id``."""
+    return dialect_for(core_version).discovery_entity_key
 
 
 def component(

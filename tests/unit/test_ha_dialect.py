@@ -74,9 +74,5 @@ def test_the_unit_class_follows_the_unit(unit, unit_class):
 
 
 def test_mqtt_discovery_names_the_entity_id_with_default_entity_id_or_the_older_object_id():
-    assert dialect_for("2026.11.0").discovery_entity_id("sensor.oura_sleep_score") == {
-        "default_entity_id": "sensor.oura_sleep_score"
-    }
-    assert dialect_for("2025.4.4").discovery_entity_id("sensor.oura_sleep_score") == {
-        "object_id": "oura_sleep_score"
-    }
+    assert dialect_for("2026.11.0").discovery_entity_key == "default_entity_id"
+    assert dialect_for("2025.9.4").discovery_entity_key == "object_id"
