@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from ..i18n import _l
 from ..states import EntityState
 from ..storage import CorruptFileError, read_json, write_json
 from .rest import HomeAssistantClient, HomeAssistantError, valid_entity_id
@@ -220,13 +221,19 @@ class CoreApiPublisher:
         with self._lock:
             failed = tuple(e for e in batch if e in self._pending)
         if fatal is not None:
-            message = f"{fatal.user_message} {len(failed)} state(s) will be sent again."
+            message = _l(
+                "%(why)s %(count)s state(s) will be sent again.",
+                why=fatal.user_message,
+                count=len(failed),
+            )
             status = fatal.status
         else:
             names = ", ".join(e for e, _ in rejected[:3])
-            message = (
-                f"Home Assistant rejected {len(rejected)} state(s) ({names}): "
-                f"{rejected[0][1].user_message}"
+            message = _l(
+                "Home Assistant rejected %(count)s state(s) (%(names)s): %(why)s",
+                count=len(rejected),
+                names=names,
+                why=rejected[0][1].user_message,
             )
             status = rejected[0][1].status
         self._failed(message)

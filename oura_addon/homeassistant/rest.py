@@ -12,6 +12,7 @@ import requests
 
 from ..errors import AddonError
 from ..http import RetryPolicy, new_session
+from ..i18n import _l
 from ..settings import Settings
 from ..states import EntityState
 
@@ -79,7 +80,9 @@ class HomeAssistantClient:
         """Home Assistant's configuration: ``time_zone``, ``unit_system``, ``state``..."""
         body = self._json(self._request("GET", "/config"), "/config")
         if not isinstance(body, dict):
-            raise HomeAssistantError("Home Assistant sent an unexpected answer to /config.", 200)
+            raise HomeAssistantError(
+                _l("Home Assistant sent an unexpected answer to %(path)s.", path="/config"), 200
+            )
         return body
 
     def set_state(self, state: EntityState) -> None:
@@ -105,7 +108,9 @@ class HomeAssistantClient:
             return None
         body = self._json(response, path)
         if not isinstance(body, dict):
-            raise HomeAssistantError(f"Home Assistant sent an unexpected answer to {path}.", 200)
+            raise HomeAssistantError(
+                _l("Home Assistant sent an unexpected answer to %(path)s.", path=path), 200
+            )
         return EntityState.from_json(entity_id, body)
 
     def delete_state(self, entity_id: str) -> bool:
@@ -149,8 +154,10 @@ class HomeAssistantClient:
     ) -> requests.Response:
         if not self._has_token:
             raise HomeAssistantError(
-                "The add-on has no Home Assistant token (SUPERVISOR_TOKEN is not set); "
-                "it needs homeassistant_api access."
+                _l(
+                    "The add-on has no Home Assistant token (SUPERVISOR_TOKEN is not set); "
+                    "it needs homeassistant_api access."
+                )
             )
         try:
             response = self._policy.send(
@@ -162,19 +169,34 @@ class HomeAssistantClient:
             )
         except requests.RequestException as err:
             raise HomeAssistantError(
-                f"Home Assistant is not reachable at {self.api_url} ({type(err).__name__})."
+                _l(
+                    "Home Assistant is not reachable at %(url)s (%(error)s).",
+                    url=self.api_url,
+                    error=type(err).__name__,
+                )
             ) from None
         status = response.status_code
         if response.ok or (missing_ok and status == 404):
             return response
         if status in (401, 403):
             raise HomeAssistantError(
-                f"Home Assistant refused the add-on's token ({status}).", status
+                _l("Home Assistant refused the add-on's token (%(status)s).", status=status),
+                status,
             )
         detail = _message_of(response)
         raise HomeAssistantError(
-            f"Home Assistant answered {status} to {method} {path}"
-            + (f": {detail}" if detail else "."),
+            _l(
+                "Home Assistant answered %(status)s to %(request)s: %(detail)s",
+                status=status,
+                request=f"{method} {path}",
+                detail=detail,
+            )
+            if detail
+            else _l(
+                "Home Assistant answered %(status)s to %(request)s.",
+                status=status,
+                request=f"{method} {path}",
+            ),
             status,
         )
 
@@ -184,7 +206,8 @@ class HomeAssistantClient:
             return response.json()
         except ValueError:
             raise HomeAssistantError(
-                f"Home Assistant sent an unreadable answer to {path}.", response.status_code
+                _l("Home Assistant sent an unreadable answer to %(path)s.", path=path),
+                response.status_code,
             ) from None
 
 

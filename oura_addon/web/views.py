@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..catalogue import HEADLINES, TRENDS
 from ..history import TREND_DAYS
-from ..i18n import Translator, _l
+from ..i18n import Text, Translator, _l
 from ..oura.endpoints import DEFAULT_SCOPES, SCOPE_LABELS
 from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from ..states import EntityState
@@ -260,16 +260,16 @@ def home_assistant_view(snapshot: AddonSnapshot, demo: bool) -> HomeAssistantVie
         case HomeAssistantState.CONNECTED:
             message: str = _l("Home Assistant: connected.")
         case HomeAssistantState.UNREACHABLE:
-            why = (snapshot.error or "").strip().rstrip(".") or _l("no answer")
+            error = snapshot.error or _l("no answer.")
             # The publisher's own sentence already names the address and what will be re-sent.
             message = (
-                f"{why}."
-                if url in why
+                error
+                if url in error
                 else _l(
                     "Home Assistant is unreachable at %(url)s: %(why)s. States are kept and "
                     "sent when it answers again.",
                     url=url,
-                    why=why,
+                    why=_without_full_stop(error),
                 )
             )
         case HomeAssistantState.WAITING:
@@ -290,6 +290,13 @@ def home_assistant_view(snapshot: AddonSnapshot, demo: bool) -> HomeAssistantVie
             )
             return HomeAssistantView("demo" if demo else "not_configured", message, url, None)
     return HomeAssistantView(str(snapshot.home_assistant), message, url, snapshot.last_publish)
+
+
+def _without_full_stop(sentence: str) -> str:
+    """A sentence to quote inside another, keeping it translatable when it is a ``Text``."""
+    if isinstance(sentence, Text) and sentence.msgid.endswith("."):
+        return Text(sentence.msgid[:-1], sentence.params)
+    return sentence.strip().rstrip(".")
 
 
 def collect_accounts(services: Services, pending: PendingAuthorizations) -> list[AccountView]:

@@ -94,11 +94,11 @@ def test_the_shipped_catalogues_load_and_translate() -> None:
 
 
 def test_a_text_is_english_until_shown_and_translated_with_its_values() -> None:
-    inner = _l("no answer")
+    inner = _l("unknown")
     sentence = _l("Home Assistant: %(status)s.", status=inner)
-    assert sentence == "Home Assistant: no answer."
+    assert sentence == "Home Assistant: unknown."
     german = Catalogues().translator("de")
-    assert german.text(sentence) == "Home Assistant: keine Antwort."
+    assert german.text(sentence) == "Home Assistant: unbekannt."
     assert german.text("Sync now") == "Jetzt synchronisieren"  # a plain known sentence
     assert german.text("sensor.oura_steps") == "sensor.oura_steps"  # anything else as it is
     assert isinstance(sentence, Text) and isinstance(sentence, str)
