@@ -95,6 +95,7 @@ class AddonProcess:
 
     def start(self, timeout: float = 30.0) -> AddonProcess:
         env = {**self.env, "OURA_ADDON_PORT": str(self.port)}
+        logged_before = len(self.log_text)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "oura_addon"],
@@ -113,7 +114,10 @@ class AddonProcess:
             except requests.RequestException:
                 # A test runner outside the trusted list is refused on connect: the log
                 # line then says the panel is up.
-                if "panel on http://" in self.log_text:
+                if (
+                    f"panel on http://{self.env['OURA_ADDON_HOST']}:{self.port}"
+                    in self.log_text[logged_before:]
+                ):
                     return self
                 time.sleep(0.1)
         code = self.process.poll()
@@ -197,7 +201,13 @@ def wait_for(predicate, timeout: float, interval: float = 0.25, what: str = "con
 
 @contextmanager
 def simulated_oura(
-    client_id: str, client_secret: str, *, users: int, days: int, time_zone: str = TIME_ZONE
+    client_id: str,
+    client_secret: str,
+    *,
+    users: int,
+    days: int,
+    time_zone: str = TIME_ZONE,
+    access_token_ttl: int = SimulatorConfig.access_token_ttl,
 ) -> Iterator[SimulatorServer]:
     """An auto-approving Oura simulator whose calendar day is today in ``time_zone``, so
     last night's sleep and today's activity exist whatever the hour the suite runs at."""
@@ -209,6 +219,7 @@ def simulated_oura(
         auto_approve=True,
         today=datetime.now(ZoneInfo(time_zone)).date(),
         timezone=time_zone,
+        access_token_ttl=access_token_ttl,
     )
     with SimulatorServer(create_simulator(config)) as server:
         yield server

@@ -176,6 +176,13 @@ class TokenStore:
             self._refresh[refresh_token] = replace(stored, used=True)
             return self._issue_locked(stored.grant)
 
+    def refresh_token_usable(self, refresh_token: str) -> bool:
+        """Whether a refresh with ``refresh_token`` would succeed now (tests read this to
+        see that a client kept a live pair)."""
+        with self._lock:
+            stored = self._refresh.get(refresh_token)
+            return stored is not None and not stored.used and not stored.revoked
+
     def issue_tokens(self, grant: Grant) -> dict:
         """A token response as if the user had consented (for tests and the demo)."""
         with self._lock:

@@ -68,6 +68,20 @@ def store(tmp_path: Path) -> AccountStore:
     return store
 
 
+class HeldRefresh:
+    """A refresh that Oura answers only once the test releases it."""
+
+    def __init__(self, answer: TokenSet) -> None:
+        self.answer = answer
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, refresh_token: str) -> TokenSet:
+        self.entered.set()
+        self.release.wait(WAIT)
+        return self.answer
+
+
 def run_in_threads(count: int, work: Callable[[], str]) -> list[str]:
     barrier = threading.Barrier(count)
     results: list[str] = []
@@ -255,21 +269,14 @@ def test_one_account_stuck_refreshing_does_not_block_another(tmp_path: Path) -> 
     store = AccountStore(tmp_path, clock=lambda: NOW)
     store.save_tokens("slow", token_set("slow", expires_in=-1))
     store.save_tokens("quick", token_set("quick", expires_in=-1))
-    release = threading.Event()
-    entered = threading.Event()
-
-    def stuck(refresh_token: str) -> TokenSet:
-        entered.set()
-        release.wait(WAIT)
-        return token_set("slow-new")
-
+    stuck = HeldRefresh(token_set("slow-new"))
     slow = threading.Thread(target=lambda: session(store, stuck, "slow").access_token())
     slow.start()
     try:
-        assert entered.wait(WAIT)
+        assert stuck.entered.wait(WAIT)
         assert session(store, CountingRefresh(), "quick").access_token() == "access-new1-secret"
     finally:
-        release.set()
+        stuck.release.set()
         slow.join(WAIT)
     assert store.tokens("slow") == token_set("slow-new")
 
@@ -339,20 +346,13 @@ def test_stopping_waits_for_a_refresh_in_flight_until_its_pair_is_stored(
 ) -> None:
     store.save_tokens("me", token_set("old", expires_in=-1))
     in_flight = RefreshesInFlight()
-    answered = threading.Event()
-    release = threading.Event()
-
-    def slow_oura(refresh_token: str) -> TokenSet:
-        answered.set()
-        release.wait(WAIT)
-        return token_set("new")
-
+    slow_oura = HeldRefresh(token_set("new"))
     tokens = TokenSession(store, "me", slow_oura, in_flight=in_flight, clock=lambda: NOW)
     worker = threading.Thread(target=tokens.access_token)
     worker.start()
-    assert answered.wait(WAIT)
+    assert slow_oura.entered.wait(WAIT)
     assert in_flight.close_and_wait(timeout=0.05) is False  # still running: not stored yet
-    release.set()
+    slow_oura.release.set()
     assert in_flight.close_and_wait(timeout=WAIT) is True
     assert stored_tokens(tmp_path).refresh_token == "refresh-new-secret"
     worker.join(WAIT)
