@@ -26,7 +26,7 @@ from .oura.session import TokenSessions
 from .scheduler import Scheduler
 from .services import Services
 from .settings import Settings, load_settings
-from .storage import VersionedFile
+from .storage import VersionedFile, recover
 from .web import create_app
 from .web.server import create_server
 
@@ -56,7 +56,10 @@ def build_addon(
 ) -> Addon:
     redactor.add(*settings.secrets)
     accounts = AccountStore(settings.data_dir, on_secret=redactor.add)
-    accounts.recover()  # before anything reads a token: a crash may have left the newest aside
+    # Before anything reads a token: a crash may have left the newest copy aside.
+    accounts.recover()
+    for versioned in ("app.json", "token_urls.json"):
+        recover(settings.data_dir / versioned)
     credentials = AppCredentialsStore(
         settings.data_dir,
         settings.client_id,

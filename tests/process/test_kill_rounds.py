@@ -212,5 +212,6 @@ def test_a_few_kill_rounds_keep_the_account_connected(tmp_path, simulator, capsy
 
 @pytest.mark.slow
 @pytest.mark.kill
+@pytest.mark.timeout(FULL_ROUNDS * ROUND_BUDGET + 120)
 def test_two_hundred_kill_rounds_keep_the_account_connected(tmp_path, simulator, capsys) -> None:
     _run_and_report(tmp_path, simulator, capsys, FULL_ROUNDS, seed=10)
