@@ -10,8 +10,25 @@ import logging
 import threading
 
 from ..homeassistant import HomeAssistantClient, HomeAssistantError
+from ..i18n import Catalogues, Translator, _l
 
 _LOGGER = logging.getLogger(__name__)
+
+TITLE = _l("Oura account needs reconnecting")
+
+
+def reconnect_notification(
+    name: str, reason: str, panel_url: str, translator: Translator
+) -> tuple[str, str]:
+    """The notification's title and Markdown text in ``translator``'s language."""
+    message = _l(
+        "The Oura account **%(name)s** lost its authorization: %(reason)s\n\n"
+        "Open the [Oura panel](%(url)s) and click **Reconnect**.",
+        name=name,
+        reason=reason,
+        url=panel_url,
+    )
+    return translator.text(TITLE), translator.text(message)
 
 
 def notification_id(prefix: str) -> str:
@@ -19,9 +36,15 @@ def notification_id(prefix: str) -> str:
 
 
 class ReconnectNotifier:
-    def __init__(self, ha: HomeAssistantClient | None, panel_url: str) -> None:
+    def __init__(
+        self,
+        ha: HomeAssistantClient | None,
+        panel_url: str,
+        catalogues: Catalogues | None = None,
+    ) -> None:
         self._ha = ha
         self._panel_url = panel_url
+        self._catalogues = catalogues or Catalogues()
         self._lock = threading.Lock()
         self._notified: set[str] = set()
 
@@ -37,16 +60,26 @@ class ReconnectNotifier:
             self._notified.add(prefix)
         if self._ha is None:
             return
+        title, message = reconnect_notification(
+            name, reason, self._panel_url, self._catalogues.translator(self._language())
+        )
         try:
-            self._ha.create_notification(
-                notification_id(prefix),
-                "Oura account needs reconnecting",
-                f"The Oura account **{name}** lost its authorization: {reason}\n\n"
-                f"Open the [Oura panel]({self._panel_url}) and click **Reconnect**.",
-            )
+            self._ha.create_notification(notification_id(prefix), title, message)
         except HomeAssistantError as err:
             self.forget(prefix)  # try again next cycle
             _LOGGER.warning("Could not create the reconnect notification: %s", err.user_message)
+
+    def _language(self) -> str | None:
+        """The language Home Assistant reports (its /api/config); English when it cannot say.
+        Asked per notification: they are rare, and the user may switch languages."""
+        if self._ha is None:
+            return None
+        try:
+            language = self._ha.get_config().get("language")
+        except HomeAssistantError as err:
+            _LOGGER.debug("Home Assistant's language unavailable: %s", err.user_message)
+            return None
+        return language if isinstance(language, str) else None
 
     def dismiss(self, prefix: str) -> None:
         if self._ha is None:
