@@ -26,20 +26,13 @@ from oura_addon.settings import Settings
 from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
 
 from ..loopback.test_statistics_importer import HelsinkiHome, QuietPublisher
+from ..simulator.conftest import FakeClock
 
 TZ = ZoneInfo("Europe/Helsinki")
 DAY = date(2026, 3, 11)
 TICK = 15.0
 POLL_MINUTES = 10
 MORNING_SCORES = ("sensor.oura_sleep_score", "sensor.oura_readiness_score")
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class StaticTokens:
@@ -53,7 +46,7 @@ class StaticTokens:
 class RecordingPublisher(QuietPublisher):
     """Home Assistant's states, with the (virtual) moment each one first took its value."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: FakeClock) -> None:
         super().__init__()
         self.clock = clock
         self.states: dict[str, str] = {}
@@ -72,7 +65,7 @@ def morning(tmp_path_factory):
     """One morning, 05:30 until an hour after the phone's morning sync, already replayed."""
     tmp_path = tmp_path_factory.mktemp("morning")
     start = datetime.combine(DAY, time(5, 30), tzinfo=TZ)
-    clock = Clock(start)
+    clock = FakeClock(start)
     config = SimulatorConfig(
         today=DAY, start_time=time(5, 30), wake_times=("07:00",), days=10, users=1
     )
@@ -100,7 +93,7 @@ def morning(tmp_path_factory):
         client.close()
 
 
-def run_until(scheduler: Scheduler, clock: Clock, end: datetime) -> None:
+def run_until(scheduler: Scheduler, clock: FakeClock, end: datetime) -> None:
     """Tick by tick, each sync finished before the clock moves on."""
     while clock.now < end.timestamp():
         scheduler.tick()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from oura_addon.accounts import AccountStore
@@ -10,20 +12,13 @@ from oura_addon.oura.client import RateLimited
 from oura_addon.scheduler import Scheduler
 from oura_addon.settings import Settings
 
+from ..simulator.conftest import FakeClock
 from .test_scheduler import NOW, FakeClient, FakeHomeAssistant, FakePublisher, _records, _tokens
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
 def setup(tmp_path):
-    clock = Clock()
+    clock = FakeClock(datetime.fromtimestamp(NOW, UTC))
     accounts = AccountStore(tmp_path, clock=clock)
     accounts.create("me")
     accounts.save_tokens("me", _tokens(), email="me@example.com")
