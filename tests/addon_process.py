@@ -208,10 +208,11 @@ def simulated_oura(
     days: int,
     time_zone: str = TIME_ZONE,
     access_token_ttl: int = SimulatorConfig.access_token_ttl,
+    **config: Any,
 ) -> Iterator[SimulatorServer]:
     """An auto-approving Oura simulator whose calendar day is today in ``time_zone``, so
     last night's sleep and today's activity exist whatever the hour the suite runs at."""
-    config = SimulatorConfig(
+    simulated = SimulatorConfig(
         client_id=client_id,
         client_secret=client_secret,
         days=days,
@@ -220,8 +221,9 @@ def simulated_oura(
         today=datetime.now(ZoneInfo(time_zone)).date(),
         timezone=time_zone,
         access_token_ttl=access_token_ttl,
+        **config,
     )
-    with SimulatorServer(create_simulator(config)) as server:
+    with SimulatorServer(create_simulator(simulated)) as server:
         yield server
 
 

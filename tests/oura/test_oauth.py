@@ -306,3 +306,36 @@ def test_a_refresh_refused_by_something_that_is_not_oauth_is_temporary(
     with pytest.raises(OuraUnavailable) as caught:
         make_client(scripted, policy).refresh(CREDENTIALS, "ref-1")
     assert "tries again later" in caught.value.user_message
+
+
+@pytest.mark.parametrize(("remembered", "portal"), [(FALLBACK, "new"), (PRIMARY, "classic")])
+def test_an_upgraded_install_keeps_refreshing_where_it_refreshed_before(
+    scripted, policy, remembered, portal
+) -> None:
+    # Installs from before the portal choice: no portal stored, the token URL remembered.
+    memory = TokenUrlMemory()
+    memory.remember("my-client", f"{scripted.url}{remembered}")
+    scripted.script(remembered, Reply(200, TOKENS))
+    client = make_client(scripted, policy, memory)
+    upgraded = AppCredentials("my-client", "s3cret-value")
+    assert client.portal_for(upgraded) == portal
+    client.refresh(upgraded, "ref-1")
+    assert [s.path for s in scripted.seen if s.method == "POST"] == [remembered]
+
+
+def test_a_fresh_install_without_a_choice_uses_the_new_portal(scripted, policy) -> None:
+    client = make_client(scripted, policy)
+    assert client.portal_for(AppCredentials("my-client", "s3cret-value")) == "new"
+    url = client.authorization(AppCredentials("my-client", "s"), REDIRECT, "st").url
+    assert urlsplit(url).path == "/oauth/v2/ext/oauth-authorize"  # the documented path
+
+
+def test_token_errors_keep_ouras_words_without_any_secret(scripted, policy) -> None:
+    said = {"error": "invalid_client", "error_description": "Bad secret s3cret-value for code"}
+    for path in (PRIMARY, FALLBACK):
+        scripted.script(path, Reply(401, said))
+    with pytest.raises(InvalidClient) as caught:
+        make_client(scripted, policy).exchange_code(CREDENTIALS, "code", REDIRECT)
+    assert caught.value.oura_error == "invalid_client"
+    assert caught.value.oura_description == "Bad secret … for …"
+    assert "s3cret" not in (caught.value.oura_answer or "")

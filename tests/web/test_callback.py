@@ -7,11 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from oura_addon.oura.errors import (
+    AuthorizationDenied,
     InvalidClient,
     InvalidGrant,
     OAuthError,
     OuraUnavailable,
     RedirectUriMismatch,
+    UserLimitReached,
 )
 
 from .conftest import INGRESS, FakeClock, Panel
@@ -143,6 +145,8 @@ def test_a_replayed_state_is_refused(panel: Panel, services: FakeServices) -> No
         (RedirectUriMismatch(REDIRECT_URI), 400, "not registered at Oura", REDIRECT_URI),
         (OuraUnavailable(status=503), 502, "sign-in service has a problem", "Wait a few minutes"),
         (OAuthError("Oura said something odd.", kind="odd"), 400, "Connecting failed", "odd"),
+        (UserLimitReached(), 403, "reached its user limit", "ask Oura to approve the app"),
+        (AuthorizationDenied(), 400, "Access was not granted", "approve the requested data"),
     ],
 )
 def test_a_refused_code_exchange_explains_what_happened_and_stores_nothing(
@@ -175,3 +179,26 @@ def test_a_callback_without_credentials_explains_what_to_enter(
     assert page.status_code == 400
     assert "client id and secret" in page.get_data(True)
     assert_nothing_stored(services)
+
+
+def test_a_redirect_mismatch_offers_the_uri_to_copy_and_ouras_words(
+    panel: Panel, services: FakeServices
+) -> None:
+    refused = RedirectUriMismatch(REDIRECT_URI)
+    refused.oura_error, refused.oura_description = "invalid_request", "redirect_uri mismatch"
+    services.oauth.exchange_error = refused
+    state = start(panel)
+    html = panel.get(f"/oauth/callback?code={AUTH_CODE}&state={state}").get_data(True)
+    assert f'<code id="failure-redirect-uri">{REDIRECT_URI}</code>' in html
+    assert 'data-copy="failure-redirect-uri"' in html
+    assert "invalid_request: redirect_uri mismatch" in html
+
+
+def test_a_callback_naming_another_issuer_is_not_exchanged(
+    panel: Panel, services: FakeServices
+) -> None:
+    state = start(panel)
+    page = panel.get(f"/oauth/callback?code={AUTH_CODE}&state={state}&iss=https://evil.example")
+    assert page.status_code == 400
+    assert "did not come from Oura" in page.get_data(True)
+    assert services.oauth.exchanges == []
