@@ -38,7 +38,7 @@ from .storage import (
     write_versioned,
 )
 
-log = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 
 class Connection(StrEnum):
@@ -267,7 +267,7 @@ class AccountStore:
         with self._locks_guard:
             repeated = self._reported.get(name) == message
             self._reported[name] = message
-        log.log(logging.DEBUG if repeated else logging.WARNING, "%s", message)
+        _LOGGER.log(logging.DEBUG if repeated else logging.WARNING, "%s", message)
 
     def _write_document(self, document: Mapping[str, Any]) -> None:
         self._ensure_dir()
@@ -371,7 +371,7 @@ class AccountStore:
                 check(prefix, taken)
             document = _fresh_document(name, prefix, self._now_iso())
             self._write_document(document)
-            log.info("Account %s created (entity prefix %s)", name, prefix)
+            _LOGGER.info("Account %s created (entity prefix %s)", name, prefix)
             return _account_view(document)
 
     def delete(self, name: str) -> None:
@@ -379,7 +379,7 @@ class AccountStore:
         validate_name(name)
         with self.locked(name), self._registry_lock:
             delete_with_backup(self._path(name))
-        log.info("Account %s deleted", name)
+        _LOGGER.info("Account %s deleted", name)
 
     # ----- documents -----------------------------------------------------------------------
 
@@ -433,7 +433,7 @@ class AccountStore:
 
         account = self.update(name, connect, create=True)
         assert account is not None  # created when missing
-        log.info("Account %s connected", name)
+        _LOGGER.info("Account %s connected", name)
         return account
 
     def set_email(self, name: str, email: str | None) -> Account | None:
@@ -464,7 +464,7 @@ class AccountStore:
 
         account = self.update(name, lose)
         if account is not None and account.connection == NEEDS_RECONNECT:
-            log.warning("Account %s needs to be reconnected: %s", name, message)
+            _LOGGER.warning("Account %s needs to be reconnected: %s", name, message)
         return account
 
     def drop_scope(self, name: str, scope: str) -> None:
@@ -484,7 +484,7 @@ class AccountStore:
             return {**document, "tokens": narrowed.to_json()}
 
         self.update(name, narrow)
-        log.info("Account %s: Oura did not grant the %s scope", name, scope)
+        _LOGGER.info("Account %s: Oura did not grant the %s scope", name, scope)
 
     def tokens(self, name: str) -> TokenSet | None:
         """The stored token pair; None when absent, unreadable or the name is invalid."""

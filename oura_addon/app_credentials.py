@@ -16,7 +16,7 @@ from .oura.implementations import PORTALS
 from .oura.tokens import AppCredentials
 from .storage import CorruptFileError, delete_with_backup, read_versioned, write_versioned
 
-log = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 SOURCE_OPTIONS = "options"
 SOURCE_PANEL = "panel"
@@ -79,12 +79,12 @@ class AppCredentialsStore:
         try:
             newest = read_versioned(self._path, _parse_credentials)
         except CorruptFileError as err:
-            log.warning("Stored client credentials are unusable: %s", err)
+            _LOGGER.warning("Stored client credentials are unusable: %s", err)
             return None, UNREADABLE_MESSAGE
         if newest is None:
             return None, None
         if newest.problems:
-            log.warning("%s; using %s", "; ".join(newest.problems), newest.source_label)
+            _LOGGER.warning("%s; using %s", "; ".join(newest.problems), newest.source_label)
         if self._on_secret:
             self._on_secret(newest.value.client_secret)
         return newest.value, None
@@ -133,13 +133,13 @@ class AppCredentialsStore:
             if self._on_secret:
                 self._on_secret(client_secret)
             write_versioned(self._path, document)
-        log.info("Client credentials saved from the panel")
+        _LOGGER.info("Client credentials saved from the panel")
 
     def clear(self) -> None:
         """Forget the panel-entered credentials (options are not affected)."""
         with self._lock:
             delete_with_backup(self._path)
-        log.info("Client credentials entered in the panel were removed")
+        _LOGGER.info("Client credentials entered in the panel were removed")
 
     def set_portal(self, portal: str) -> None:
         """Record the portal Oura's answers showed (panel credentials only)."""

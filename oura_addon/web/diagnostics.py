@@ -9,10 +9,11 @@ from typing import Any
 
 from .. import __version__
 from ..diagnostics import AccountFacts, DiagnosticsFacts, build_diagnostics
+from ..errors import AddonError
 from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from .views import credentials_description
 
-LOG = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 # Of Home Assistant's /api/config, what helps with a bug report (not its location).
 HOME_ASSISTANT_KEYS = ("version", "language", "time_zone", "unit_system", "state", "safe_mode")
@@ -38,7 +39,7 @@ def _home_assistant(services: Services) -> dict[str, Any]:
     try:
         config = services.home_assistant_config()
     except Exception as err:  # the file is most wanted exactly when Home Assistant is down
-        return {"error": str(getattr(err, "user_message", None) or type(err).__name__)}
+        return {"error": err.user_message if isinstance(err, AddonError) else type(err).__name__}
     return {key: config.get(key) for key in HOME_ASSISTANT_KEYS if key in config}
 
 
@@ -46,7 +47,7 @@ def _publisher(services: Services) -> AddonSnapshot:
     try:
         return services.sync.addon_snapshot()
     except Exception:
-        LOG.exception("Cannot read the publisher's status for the diagnostics")
+        _LOGGER.exception("Cannot read the publisher's status for the diagnostics")
         return AddonSnapshot(
             HomeAssistantState.UNREACHABLE, services.settings.ha_api_url, error="status unavailable"
         )
@@ -56,7 +57,7 @@ def _accounts(services: Services) -> list[AccountFacts]:
     try:
         accounts = services.accounts.list()
     except Exception:
-        LOG.exception("Cannot list the accounts for the diagnostics")
+        _LOGGER.exception("Cannot list the accounts for the diagnostics")
         return []
     facts = []
     for account in accounts:
