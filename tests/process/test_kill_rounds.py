@@ -215,3 +215,25 @@ def test_a_few_kill_rounds_keep_the_account_connected(tmp_path, simulator, capsy
 @pytest.mark.timeout(FULL_ROUNDS * ROUND_BUDGET + 120)
 def test_two_hundred_kill_rounds_keep_the_account_connected(tmp_path, simulator, capsys) -> None:
     _run_and_report(tmp_path, simulator, capsys, FULL_ROUNDS, seed=10)
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_refresh_waits_for_the_new_pair_and_stores_it(tmp_path, simulator) -> None:
+    rounds = KillRounds(tmp_path, simulator, seed=0)
+    rounds.connect()
+    sim = simulator.simulator
+    sim.expire_access_tokens()  # the sync at start meets a 401 and refreshes
+    sim.faults.slow(3.0, endpoint="oauth_token")  # Oura takes 3 s to answer that refresh
+    addon = rounds.process().start()
+    assert addon.process is not None
+    try:
+        wait_for(lambda: not sim.faults.active(), 20, what="the refresh to reach Oura")
+        addon.process.send_signal(signal.SIGTERM)
+        assert addon.process.wait(timeout=10) == 0
+    finally:
+        sim.faults.clear()
+        addon.kill()
+    log = addon.log_text.rsplit("panel on http://", 1)[1]
+    assert log.index("Stopping") < log.index("access token refreshed") < log.index("Stopped")
+    assert "for a token refresh to be stored" in log
+    assert rounds.usable()
