@@ -13,6 +13,8 @@ from .accounts import AccountStore
 from .app_credentials import AppCredentialsStore
 from .clients import OuraClients
 from .history import HistoryStore
+from .history_import.runner import HistoryImport
+from .history_import.store import JobStore
 from .homeassistant import (
     CoreApiPublisher,
     HomeAssistantClient,
@@ -45,6 +47,7 @@ class Addon:
     services: Services
     scheduler: Scheduler
     sessions: TokenSessions
+    history: HistoryImport
 
 
 def build_addon(
@@ -96,6 +99,13 @@ def build_addon(
         if publish
         else DASHBOARD_PATH,
     )
+    history = HistoryImport(
+        accounts=accounts,
+        oura_client=clients,
+        statistics=statistics,
+        store=JobStore(settings.data_dir),
+        timezone=scheduler.home_timezone,
+    )
     services = Services(
         settings=settings,
         accounts=accounts,
@@ -106,8 +116,9 @@ def build_addon(
         redactor=redactor,
         recent_logs=recent_logs,
         home_assistant_config=ha.get_config if ha else None,
+        history=history,
     )
-    return Addon(settings, services, scheduler, sessions)
+    return Addon(settings, services, scheduler, sessions, history)
 
 
 def serve(addon: Addon) -> None:
@@ -128,6 +139,7 @@ def serve(addon: Addon) -> None:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
     addon.scheduler.start()
+    addon.history.resume_all()
     _LOGGER.info(
         "Oura add-on %s: panel on http://%s:%s",
         __version__,
@@ -137,6 +149,7 @@ def serve(addon: Addon) -> None:
     try:
         server.run()
     finally:
+        addon.history.stop()
         # Syncs that only fetch data are abandoned; a refresh in flight is waited for, since
         # its new pair exists nowhere else once Oura has answered.
         addon.sessions.stop(timeout=REFRESH_STOP_TIMEOUT)

@@ -85,6 +85,22 @@ class SyncControl(Protocol):
         """Delete the account's entities from Home Assistant and forget its data."""
 
 
+class HistoryControl(Protocol):
+    """The history import (``oura_addon.history_import``), as the panel sees it."""
+
+    def status(self, account: str) -> dict[str, Any]:
+        """The account's ``history`` object of ``/api/status``."""
+
+    def start(self, account: str, start: date | None = None) -> object:
+        """Start importing; raises ``HistoryBusy`` while running, ValueError for a bad start."""
+
+    def cancel(self, account: str) -> object: ...
+
+    def first_connection(self, account: str, days: int) -> None: ...
+
+    def forget(self, account: str) -> None: ...
+
+
 class OuraClientFactory(Protocol):
     def __call__(self, account: str) -> OuraClient: ...
 
@@ -101,3 +117,4 @@ class Services:
     # For the diagnostics file: the last log lines, and Home Assistant's /api/config.
     recent_logs: RecentLines | None = None
     home_assistant_config: Callable[[], Mapping[str, Any]] | None = None
+    history: HistoryControl | None = None

@@ -24,7 +24,9 @@ DEFAULT_OURA_ISSUER_URL = "https://moi.ouraring.com/oauth/v2/ext/oauth-anonymous
 INGRESS_PROXY_ADDRESS = "172.30.32.2"
 
 POLL_INTERVAL_RANGE = (1, 1440)
-HISTORY_DAYS_RANGE = (1, 730)
+# Up to the whole history: Oura's first rings synced in 2015.
+HISTORY_DAYS_RANGE = (1, 5000)
+RECONCILE_DAYS_RANGE = (1, 60)
 LOG_LEVELS = ("debug", "info", "warning", "error")
 PUBLISH_MODES = ("auto", "mqtt", "core_api")
 MQTT_PORT_RANGE = (1, 65535)
@@ -50,6 +52,7 @@ class Settings:
     portal: str | None = None  # where the options' app was created; None: not said
     poll_interval_minutes: int = 10
     history_days: int = 90
+    reconcile_days: int = 7
     log_level: str = "info"
     # MQTT: a broker given here wins over the one the Supervisor offers (services: mqtt).
     publish_mode: str = "auto"
@@ -249,6 +252,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         history_days=_int_option(
             options, "history_days", defaults.history_days, HISTORY_DAYS_RANGE, problems
+        ),
+        reconcile_days=_int_option(
+            options, "reconcile_days", defaults.reconcile_days, RECONCILE_DAYS_RANGE, problems
         ),
         log_level=log_level,
         publish_mode=publish_mode,

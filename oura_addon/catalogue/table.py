@@ -57,6 +57,7 @@ class SensorDescription:
 
 
 def _score(endpoint: str, key: str, name: str, icon: str, **flags: Any) -> SensorDescription:
+    flags.setdefault("statistic", True)
     return SensorDescription(
         key,
         name,
@@ -80,6 +81,7 @@ def _contributor(endpoint: str, area: str, contributor: str, name: str) -> Senso
         d.contributor(contributor),
         state_class=MEASUREMENT,
         icon="mdi:chart-donut",
+        statistic=True,
     )
 
 
@@ -95,6 +97,7 @@ def _duration(
     icon: str = "mdi:timer-outline",
     **flags: Any,
 ) -> SensorDescription:
+    flags.setdefault("statistic", True)  # every one is a day's (or night's) duration
     return SensorDescription(
         key,
         name,
@@ -113,6 +116,7 @@ def _night(
     key: str, name: str, value: d.Value, unit: str | None, icon: str, **flags: Any
 ) -> SensorDescription:
     """A per-night value of the main (``long_sleep``) sleep period."""
+    flags.setdefault("statistic", True)
     return SensorDescription(
         key,
         name,
@@ -130,6 +134,7 @@ def _daily_total(
     key: str, name: str, unit: str | None, icon: str, **extra: Any
 ) -> SensorDescription:
     """A daily_activity running total that resets at local midnight."""
+    extra.setdefault("statistic", True)
     return SensorDescription(
         key,
         name,
@@ -276,10 +281,11 @@ SENSORS: tuple[SensorDescription, ...] = (
     # A deviation is a difference of temperatures, not a temperature: no device class.
     SensorDescription("temperature_deviation", "Temperature deviation", "daily_readiness",
                       d.latest_day, d.field("temperature_deviation"), unit="°C",
-                      state_class=MEASUREMENT, icon="mdi:thermometer-lines"),
+                      state_class=MEASUREMENT, icon="mdi:thermometer-lines", statistic=True),
     SensorDescription("temperature_trend_deviation", "Temperature trend deviation",
                       "daily_readiness", d.latest_day, d.field("temperature_trend_deviation"),
-                      unit="°C", state_class=MEASUREMENT, icon="mdi:thermometer-lines"),
+                      unit="°C", state_class=MEASUREMENT, icon="mdi:thermometer-lines",
+                      statistic=True),
     # --- activity ---
     _score("daily_activity", "activity_score", "Activity score", "mdi:run",
            trend=PanelPlace(_l("Activity score"), 3), headline=PanelPlace(_l("Activity score"), 3),
@@ -290,7 +296,7 @@ SENSORS: tuple[SensorDescription, ...] = (
     _daily_total("total_calories", "Total calories", "kcal", "mdi:fire"),
     SensorDescription("target_calories", "Target calories", "daily_activity", d.latest_day,
                       d.field("target_calories"), unit="kcal", state_class=MEASUREMENT,
-                      icon="mdi:target"),
+                      icon="mdi:target", statistic=True),
     _daily_total("equivalent_walking_distance", "Equivalent walking distance", "m",
                  "mdi:map-marker-distance", device_class="distance"),
     _duration("daily_activity", "high_activity_time", "High activity time",
@@ -330,10 +336,11 @@ SENSORS: tuple[SensorDescription, ...] = (
     SensorDescription("spo2_average", "SpO2 average", "daily_spo2", d.latest_day,
                       lambda s: None if s.record is None or s.record.average is None
                       else round(s.record.average, 1),
-                      unit="%", state_class=MEASUREMENT, icon="mdi:water-percent"),
+                      unit="%", state_class=MEASUREMENT, icon="mdi:water-percent",
+                      statistic=True),
     SensorDescription("breathing_disturbance_index", "Breathing disturbance index",
                       "daily_spo2", d.latest_day, d.field("breathing_disturbance_index"),
-                      state_class=MEASUREMENT, icon="mdi:lungs"),
+                      state_class=MEASUREMENT, icon="mdi:lungs", statistic=True),
     _duration("daily_stress", "stress_high_time", "High stress time", "stress_high", "min",
               state_class=TOTAL_INCREASING, icon="mdi:head-alert-outline"),
     _duration("daily_stress", "recovery_high_time", "High recovery time", "recovery_high",
@@ -346,9 +353,10 @@ SENSORS: tuple[SensorDescription, ...] = (
     *(_contributor("daily_resilience", "resilience", c, n) for c, n in _resilience_contributors),
     SensorDescription("cardiovascular_age", "Cardiovascular age", "daily_cardiovascular_age",
                       d.latest_day, d.field("vascular_age"), unit="years",
-                      state_class=MEASUREMENT, icon="mdi:heart-cog"),
+                      state_class=MEASUREMENT, icon="mdi:heart-cog", statistic=True),
     SensorDescription("vo2_max", "VO2 max", "vO2_max", d.latest_day, d.field("vo2_max"),
-                      unit="mL/kg/min", state_class=MEASUREMENT, icon="mdi:lungs"),
+                      unit="mL/kg/min", state_class=MEASUREMENT, icon="mdi:lungs",
+                      statistic=True),
     # --- workouts, sessions, tags ---
     SensorDescription("workouts_today", "Workouts today", "workout", d.todays, d.count,
                       state_class=TOTAL_INCREASING, icon="mdi:dumbbell",

@@ -18,6 +18,7 @@ from typing import Any
 MODERN_SINCE = (2025, 10)
 
 # recorder.models.StatisticMeanType
+MEAN_NONE = 0
 MEAN_ARITHMETIC = 1
 
 # The MQTT discovery keys that set an entity's id: the full id, or (older) the part after "."
@@ -58,8 +59,11 @@ class Dialect:
     version: str | None  # as Home Assistant reported it; None when unknown
     modern: bool  # 2025.10 or later
 
-    def statistic_metadata(self, statistic_id: str, unit: str | None) -> dict[str, Any]:
-        """``recorder/import_statistics`` metadata of a statistic with a mean per row.
+    def statistic_metadata(
+        self, statistic_id: str, unit: str | None, *, total: bool = False
+    ) -> dict[str, Any]:
+        """``recorder/import_statistics`` metadata of a statistic with a mean per row, or
+        with a running sum when ``total`` (a daily total's).
 
         ``source`` "recorder" is what Home Assistant demands for an entity's own statistic
         id; ``name`` stays None as in the rows the recorder compiles itself, so the two never
@@ -70,13 +74,13 @@ class Dialect:
             "source": "recorder",
             "name": None,
             "unit_of_measurement": unit,
-            "has_sum": False,
+            "has_sum": total,
         }
         if self.modern:
-            metadata["mean_type"] = MEAN_ARITHMETIC
+            metadata["mean_type"] = MEAN_NONE if total else MEAN_ARITHMETIC
             metadata["unit_class"] = UNIT_CLASSES.get(unit)
         else:
-            metadata["has_mean"] = True
+            metadata["has_mean"] = not total
         return metadata
 
     @property

@@ -16,7 +16,8 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -24,7 +25,8 @@ from typing import Any
 
 from .. import storage
 from ..catalogue import STATISTIC_SENSORS
-from ..settings import HISTORY_DAYS_RANGE
+from ..history_import.days import reconciled_sensors
+from ..settings import RECONCILE_DAYS_RANGE
 from .dialect import Dialect, dialect_for
 from .rest import HomeAssistantError
 from .websocket import (
@@ -32,6 +34,7 @@ from .websocket import (
     CommandRefused,
     Connector,
     WebSocketError,
+    WebSocketSession,
     connect,
     open_websocket,
 )
@@ -41,8 +44,8 @@ _LOGGER = logging.getLogger(__name__)
 STATE_FORMAT = 1
 # A refused token is not retried every cycle: each refusal is a failed login in Home Assistant.
 AUTH_RETRY_SECONDS = 3600.0
-# Older days can never come back from Oura's backfill, so they are forgotten.
-KEEP_DAYS = HISTORY_DAYS_RANGE[1] + 7
+# Only the reconciled days are compared; older ones are the history import's.
+KEEP_DAYS = RECONCILE_DAYS_RANGE[1] + 7
 
 
 # -- pure --------------------------------------------------------------------------------------
@@ -94,7 +97,7 @@ def queue_new_days(
     """
     cutoff = today.isoformat()
     queued = dict(known)
-    for sensor in STATISTIC_SENSORS:
+    for sensor in reconciled_sensors():
         sid = statistic_id(prefix, sensor.key)
         current = queued.get(sid, StatisticDays(sensor.unit))
         fresh = {
@@ -224,7 +227,7 @@ class StatisticsImporter:
             waiting = {sid: d for sid, d in known.items() if d.pending}
             if not waiting or self._waiting_after_refusal():
                 return 0
-            accepted, problem = self._import(waiting, tz, self._dialect())
+            accepted, problem = self._import(waiting, tz, self.dialect())
             if accepted:
                 known = {**known, **{sid: mark_imported(known[sid]) for sid in accepted}}
                 self._save(known)
@@ -251,6 +254,27 @@ class StatisticsImporter:
             if kept != stored:
                 self._save(kept)
 
+    @contextmanager
+    def session(self) -> Iterator[WebSocketSession]:
+        """One authenticated websocket session for a batch of commands (the history import).
+
+        Raises ``WebSocketError`` when Home Assistant is unreachable or refuses the token.
+        """
+        if self._waiting_after_refusal():
+            raise WebSocketError(
+                "Home Assistant refused the add-on's token; trying again within the hour.",
+                auth_refused=True,
+            )
+        try:
+            with connect(
+                self.ws_url, self._token, timeout=self._timeout, connector=self._connect
+            ) as session:
+                yield session
+        except WebSocketError as err:
+            if err.auth_refused:
+                self._auth_refused_at = self._clock()
+            raise
+
     def pending_days(self) -> dict[str, dict[str, float]]:
         """The days still waiting for Home Assistant, per statistic id."""
         with self._lock:
@@ -266,7 +290,8 @@ class StatisticsImporter:
         self._auth_refused_at = None
         return False
 
-    def _dialect(self) -> Dialect:
+    def dialect(self) -> Dialect:
+        """The statistics dialect of the Home Assistant release now running."""
         version = None
         if self._ha_config is not None:
             try:

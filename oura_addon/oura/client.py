@@ -298,14 +298,21 @@ class OuraClient:
         params = query_for(endpoint, start, end, latest=latest, tz=tz)
         return self._fetch(endpoint, params)
 
-    def _fetch(self, endpoint: Endpoint, params: dict[str, str]) -> list[Any]:
+    def first_page(self, endpoint_name: str, start: date, end: date) -> list[Any]:
+        """The records of the window's first page only: the oldest ones, one request."""
+        endpoint = ENDPOINTS_BY_NAME[endpoint_name]
+        return self._fetch(endpoint, query_for(endpoint, start, end), max_pages=1)
+
+    def _fetch(
+        self, endpoint: Endpoint, params: dict[str, str], max_pages: int = MAX_PAGES
+    ) -> list[Any]:
         name = endpoint.name
         if endpoint.window is Window.SINGLE:
             return [parse_record(endpoint.record, self._get(name, endpoint.path, params))]
         records: list[Any] = []
         seen_tokens: set[str] = set()
         page_params = dict(params)
-        for _page in range(MAX_PAGES):
+        for _page in range(max_pages):
             body = self._get(name, endpoint.path, page_params)
             documents = body.get("data")
             if not isinstance(documents, list):
@@ -319,6 +326,8 @@ class OuraClient:
                 return records
             seen_tokens.add(next_token)
             page_params = {**params, "next_token": next_token}
+        if max_pages < MAX_PAGES:
+            return records
         _LOGGER.warning("Oura %s has more than %d pages; stopping there", name, MAX_PAGES)
         return records
 

@@ -18,12 +18,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 
 from .. import catalogue
 from ..accounts import Account, AccountStore, Connection
 from ..arrivals import ArrivalStore
 from ..history import HistoryStore
+from ..history_import.days import reconciled_sensors, since
 from ..homeassistant import HomeAssistantClient, HomeAssistantError, Publisher, StatisticsImporter
 from ..homeassistant.supervisor import DASHBOARD_PATH
 from ..oura.client import OuraClient
@@ -66,6 +67,7 @@ class Scheduler:
             oura_client=oura_client,
             history=history,
             history_days=settings.history_days,
+            reconcile_days=settings.reconcile_days,
         )
         self._runtimes = Runtimes()
         self._schedule = ScheduleMemory(
@@ -165,7 +167,10 @@ class Scheduler:
             due = self._schedule.due(name, names, now, follow_up=follow_up)
             if not due:
                 break
-            outcome = self._sync.run(account, self._previous_states(account), now, due)
+            # Each endpoint's first answer of the day reaches back reconcile_days.
+            done = self._runtimes.view(name).reconciled_on
+            reconcile = [n for n in due if done.get(n) != now.date()]
+            outcome = self._sync.run(account, self._previous_states(account), now, due, reconcile)
             match outcome:
                 case Synced():
                     self._schedule.record(
@@ -222,6 +227,7 @@ class Scheduler:
             kept = {n: e for n, e in rt.endpoint_errors.items() if n not in asked}
             rt.endpoint_errors = kept | outcome.endpoint_errors
             rt.last_error = None
+            rt.reconciled_on.update(dict.fromkeys(outcome.reconciled, outcome.today))
 
         name, prefix = account.name, account.entity_prefix
         if not self._runtimes.update(runtime, record):
@@ -251,13 +257,17 @@ class Scheduler:
         self._notifier.notify(account.name, account.entity_prefix, reason)
 
     def _import_statistics(self, prefix: str, outcome: Synced) -> None:
-        """Past days into Home Assistant's long-term statistics, after the states are out."""
+        """The reconciled past days into Home Assistant's long-term statistics, after the
+        states are out; older days are the history import's."""
         if self._statistics is None:
             return
+        first = outcome.today - timedelta(days=self._settings.reconcile_days)
+        keys = {s.key for s in reconciled_sensors()}
+        recent = {k: since(days, first) for k, days in outcome.daily.items() if k in keys}
         try:
             tz = outcome.synced_at.tzinfo
             assert tz is not None
-            self._statistics.backfill(prefix, outcome.daily, outcome.today, tz)
+            self._statistics.backfill(prefix, recent, outcome.today, tz)
         except Exception:  # statistics are an extra: they must never break a sync
             _LOGGER.exception("Importing statistics failed; the sync itself is complete")
 
@@ -299,6 +309,10 @@ class Scheduler:
         self._schedule.forget(account)
         if self._statistics is not None:
             self._statistics.forget(entity_prefix)
+
+    def home_timezone(self) -> tzinfo:
+        """Home Assistant's time zone (the history import's days are its local days)."""
+        return self._timezone.get()
 
     def account_snapshot(self, account: str) -> AccountSnapshot:
         stored = self._accounts.get(account)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from ..states import EntityState
 
@@ -25,6 +25,8 @@ class AccountRuntime:
     endpoint_errors: dict[str, str] = field(default_factory=dict)
     states: dict[str, EntityState] = field(default_factory=dict)
     removed: bool = False
+    # Endpoint -> the local day its last reconcile_days were last fetched.
+    reconciled_on: dict[str, date] = field(default_factory=dict)
 
 
 class Runtimes:
@@ -90,6 +92,7 @@ class Runtimes:
                 last_error=runtime.last_error,
                 endpoint_errors=dict(runtime.endpoint_errors),
                 states=dict(runtime.states),
+                reconciled_on=dict(runtime.reconciled_on),
             )
 
     def all_states(self) -> dict[str, EntityState]:

@@ -15,7 +15,7 @@ from typing import Any
 from .. import catalogue, schedule
 from ..accounts import Account, AccountStore, AuthLost, Connection
 from ..errors import user_message
-from ..history import HistoryStore
+from ..history import TREND_DAYS, HistoryStore
 from ..oura.client import (
     ApiUnavailable,
     OuraApiError,
@@ -35,6 +35,9 @@ BACKFILL_ENDPOINTS = frozenset({"daily_sleep", "daily_readiness", "daily_activit
 TRANSIENT_ERRORS = (ApiUnavailable, RateLimited)
 # Days of margin around "today": Oura's windows differ per endpoint (see shared README).
 WINDOW_MARGIN_DAYS = 2
+# The trend store keeps two trend windows; a first sync fetches no more than that. Older
+# days reach Home Assistant through the history import.
+TREND_BACKFILL_DAYS = 2 * TREND_DAYS
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Synced:
     # Oura answered 429: everything waits (Retry-After seconds when it said).
     rate_limited: bool = False
     retry_after: float | None = None
+    # Endpoints answered over the last reconcile_days (the day's first ask of each).
+    reconciled: tuple[str, ...] = ()
     today: date = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,11 +88,13 @@ class AccountSync:
         oura_client: Callable[[str], OuraClient],
         history: HistoryStore,
         history_days: int,
+        reconcile_days: int = 7,
     ) -> None:
         self._accounts = accounts
         self._oura_client = oura_client
         self._history = history
         self._history_days = history_days
+        self._reconcile_days = reconcile_days
 
     def run(
         self,
@@ -95,11 +102,13 @@ class AccountSync:
         previous: Mapping[str, EntityState],
         now: datetime,
         endpoints: Collection[str] | None = None,
+        reconcile: Collection[str] = (),
     ) -> SyncOutcome:
         """One request per granted endpoint in ``endpoints`` (None: all), then the states.
 
         ``previous`` holds the states last published for the account: an endpoint that fails
-        or is not asked this time keeps them instead of turning unknown.
+        or is not asked this time keeps them instead of turning unknown. The endpoints in
+        ``reconcile`` reach back ``reconcile_days``, where Oura may have revised days.
         """
         name = account.name
         if account.connection != Connection.CONNECTED:
@@ -112,7 +121,9 @@ class AccountSync:
         granted = tokens.grants if tokens is not None else None
         backfilling = not self._history.has_history(name)
         try:
-            records, errors = self._fetch(client, today, tz, granted, backfilling, endpoints)
+            records, errors = self._fetch(
+                client, today, tz, granted, backfilling, endpoints, reconcile
+            )
         except (AuthLost, Unauthorized) as err:
             return NeedsReconnect(user_message(err))
         except OuraApiError as err:
@@ -134,6 +145,7 @@ class AccountSync:
             asked={n: schedule.has_day(records.get(n, ()), today) for n in (*records, *errors)},
             rate_limited=bool(limits),
             retry_after=max((e.retry_after or 0 for e in limits), default=None) or None,
+            reconciled=tuple(n for n in records if n in reconcile),
         )
 
     def _fetch(
@@ -144,21 +156,22 @@ class AccountSync:
         granted: Callable[[str], bool] | None,
         backfilling: bool,
         wanted: Collection[str] | None,
+        reconcile: Collection[str],
     ) -> tuple[dict[str, Sequence[Any]], dict[str, OuraApiError]]:
-        """The trend endpoints reach back ``history_days`` on an account's first sync, the
-        rest only around today."""
-        start = today - timedelta(days=WINDOW_MARGIN_DAYS)
+        """Around today; the endpoints in ``reconcile`` from ``reconcile_days`` back; the
+        trend endpoints on an account's first sync from ``history_days`` back (at most the
+        trends' window). One ``client.sync`` per distinct start."""
         end = today + timedelta(days=1)
         endpoints = [e for e in SCHEDULED if wanted is None or e.name in wanted]
-        groups: list[tuple[list[Endpoint], date]]
-        if not backfilling:
-            groups = [(endpoints, start)]
-        else:
-            backfill_start = min(start, today - timedelta(days=self._history_days))
-            groups = [
-                ([e for e in endpoints if e.name in BACKFILL_ENDPOINTS], backfill_start),
-                ([e for e in endpoints if e.name not in BACKFILL_ENDPOINTS], start),
-            ]
+        starts: dict[date, list[Endpoint]] = {}
+        for endpoint in endpoints:
+            back = WINDOW_MARGIN_DAYS
+            if endpoint.name in reconcile:
+                back = max(back, self._reconcile_days)
+            if backfilling and endpoint.name in BACKFILL_ENDPOINTS:
+                back = max(back, min(self._history_days, TREND_BACKFILL_DAYS))
+            starts.setdefault(today - timedelta(days=back), []).append(endpoint)
+        groups = [(group, start) for start, group in starts.items()]
         records: dict[str, Sequence[Any]] = {}
         errors: dict[str, OuraApiError] = {}
         for group, group_start in groups:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import catalogue
 from ..accounts import ECHO_LIMIT
+from ..history_import.job import HistoryBusy
 from ..i18n import _l
 from ..oura.errors import OAuthError, OuraUnavailable, RedirectUriMismatch
 from ..oura.implementations import PORTAL_NEW, PORTALS
@@ -243,6 +245,11 @@ def finish_authorization(
         services.sync.account_connected(name)
     except Exception:  # the tokens are stored; the next scheduled cycle picks the account up
         _LOGGER.exception("Scheduler could not start syncing %s", name)
+    if services.history is not None:
+        try:
+            services.history.first_connection(name, services.settings.history_days)
+        except Exception:  # the panel's Import history button can start it later
+            _LOGGER.exception("Could not start the history import of %s", name)
     return Connected(name, email, notice)
 
 
@@ -277,6 +284,11 @@ def remove_account(services: Services, name: str) -> bool:
         services.sync.account_removed(name, account.entity_prefix)
     except Exception:
         _LOGGER.exception("Could not remove the entities of %s", name)
+    if services.history is not None:
+        try:
+            services.history.forget(name)
+        except Exception:
+            _LOGGER.exception("Could not forget the history import of %s", name)
     return revoked
 
 
@@ -286,3 +298,37 @@ def sync_now(services: Services, name: Any = None) -> None:
             raise ActionError("bad_request", _l("The account must be a name."))
         require_account(services, name)
     services.sync.sync_now(name)
+
+
+def start_history(services: Services, name: str, start: Any) -> dict[str, Any]:
+    """Start the account's history import from ``start`` (YYYY-MM-DD) or its first day."""
+    account = require_account(services, name)
+    if services.history is None:
+        raise ActionError("unavailable", _l("The history import is not available here."), 503)
+    if account.connection != "connected":
+        raise ActionError("not_connected", _l("Connect this account first."), 409)
+    day: date | None = None
+    if start is not None:
+        try:
+            day = date.fromisoformat(start) if isinstance(start, str) and len(start) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ActionError("bad_start", _l("Send the start as a date: YYYY-MM-DD."))
+    try:
+        services.history.start(name, day)
+    except HistoryBusy:
+        raise ActionError(
+            "history_running", _l("An import is running; cancel it or wait until it ends."), 409
+        ) from None
+    except ValueError as err:
+        raise ActionError("bad_start", err.args[0] if err.args else str(err)) from None
+    return services.history.status(name)
+
+
+def cancel_history(services: Services, name: str) -> dict[str, Any]:
+    require_account(services, name)
+    if services.history is None:
+        raise ActionError("unavailable", _l("The history import is not available here."), 503)
+    services.history.cancel(name)
+    return services.history.status(name)

@@ -128,6 +128,17 @@ def sync() -> tuple[Response, int]:
     return jsonify({"started": True}), 202
 
 
+@bp.post("/accounts/<name>/history")
+def start_history(name: str) -> tuple[Response, int]:
+    history = actions.start_history(web_context().services, name, _body().get("start"))
+    return jsonify(history), 202
+
+
+@bp.delete("/accounts/<name>/history")
+def cancel_history(name: str) -> Response:
+    return jsonify(actions.cancel_history(web_context().services, name))
+
+
 @bp.delete("/accounts/<name>")
 def delete_account(name: str) -> Response:
     revoked = actions.remove_account(web_context().services, name)

@@ -27,6 +27,16 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
+IDLE_HISTORY: Mapping[str, Any] = {
+    "state": "idle",
+    "start": None,
+    "end": None,
+    "days_done": 0,
+    "days_total": 0,
+    "message": "",
+    "groups": {},
+}
+
 CONNECTION_LABELS = {
     "connected": _l("Connected"),
     "needs_reconnect": _l("Needs reconnecting"),
@@ -84,6 +94,7 @@ class AccountView:
     snapshot: AccountSnapshot
     granted_scopes: tuple[str, ...] = ()
     missing_scopes: tuple[str, ...] = ()
+    history: Mapping[str, Any] | None = None  # the history import's status object
 
     @property
     def missing_data(self) -> list[str]:
@@ -136,6 +147,7 @@ class AccountView:
                 for plan in snap.schedule
             ],
             "entities": [row.to_json() for row in self.entities],
+            "history": dict(self.history or IDLE_HISTORY),
         }
 
 
@@ -316,6 +328,12 @@ def account_view(
     except Exception:  # the scheduler may not know a just-created account yet
         _LOGGER.debug("No snapshot for %s", account.name, exc_info=True)
         snapshot = AccountSnapshot(name=account.name, entity_prefix=account.entity_prefix)
+    history = None
+    if services.history is not None:
+        try:
+            history = services.history.status(account.name)
+        except Exception:  # an unreadable progress file must not take the panel down
+            _LOGGER.exception("No history import status for %s", account.name)
     return AccountView(
         name=account.name,
         entity_prefix=account.entity_prefix,
@@ -325,6 +343,7 @@ def account_view(
         authorizing=pending.is_pending(account.name),
         snapshot=snapshot,
         **scope_fields(services, account),
+        history=history,
     )
 
 

@@ -474,7 +474,7 @@ def _scheduler(tmp_path, statistics) -> tuple[Scheduler, QuietPublisher]:
     return scheduler, publisher
 
 
-def test_the_first_sync_imports_the_backfilled_days_and_the_next_sync_connects_nowhere(
+def test_the_first_sync_imports_the_reconciled_days_and_the_next_sync_connects_nowhere(
     home_assistant, tmp_path
 ):
     importer = _importer(home_assistant.url, tmp_path / "statistics.json")
@@ -483,7 +483,8 @@ def test_the_first_sync_imports_the_backfilled_days_and_the_next_sync_connects_n
     assert publisher.published["sensor.oura_sleep_score"].state != "unknown"
     (sleep_score,) = home_assistant.imported("sensor.oura_sleep_score")
     starts = [row["start"][:10] for row in sleep_score["stats"]]
-    assert starts[-1] == "2026-11-24" and len(starts) >= 30  # history_days back, not today
+    # reconcile_days back, not today; older days are the history import's
+    assert starts == [f"2026-11-{day}" for day in range(18, 25)]
     assert home_assistant.imported("sensor.oura_average_hrv")
     assert home_assistant.connections == 1
 

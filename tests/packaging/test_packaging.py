@@ -210,6 +210,7 @@ def test_option_defaults_are_the_programs_defaults(config):
     defaults = addon_settings.Settings()
     assert config["options"]["poll_interval"] == 10 == defaults.poll_interval_minutes
     assert config["options"]["history_days"] == 90 == defaults.history_days
+    assert config["options"]["reconcile_days"] == 7 == defaults.reconcile_days
 
 
 def test_option_ranges_and_choices_are_the_ones_the_program_accepts(config):
@@ -218,6 +219,7 @@ def test_option_ranges_and_choices_are_the_ones_the_program_accepts(config):
     ranges = {
         "poll_interval": addon_settings.POLL_INTERVAL_RANGE,
         "history_days": addon_settings.HISTORY_DAYS_RANGE,
+        "reconcile_days": addon_settings.RECONCILE_DAYS_RANGE,
     }
     for key, expected in ranges.items():
         base, args, _ = parse_option_type(schema[key])

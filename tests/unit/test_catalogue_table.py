@@ -153,5 +153,14 @@ def test_a_sensor_with_a_value_per_day_picks_its_document_by_day(description):
 
 
 @pytest.mark.parametrize("description", STATISTIC_SENSORS, ids=_ids(STATISTIC_SENSORS))
-def test_statistics_are_imported_only_for_measurements(description):
-    assert description.state_class == "measurement"
+def test_statistics_are_measurements_or_daily_totals_of_a_plain_sensor(description):
+    # Measurements get mean rows, daily totals (total_increasing) sums: see DOCS.md.
+    assert description.state_class in ("measurement", "total_increasing")
+    assert description.domain == "sensor"
+
+
+@pytest.mark.parametrize("description", SENSORS, ids=_ids(SENSORS))
+def test_every_sensor_with_one_number_per_day_is_a_statistic(description):
+    per_day = description.selector in (d.latest_day, d.main_sleep)
+    numeric = description.state_class in ("measurement", "total_increasing")
+    assert description.statistic == (per_day and numeric and description.domain == "sensor")

@@ -76,3 +76,11 @@ def test_the_unit_class_follows_the_unit(unit, unit_class):
 def test_mqtt_discovery_names_the_entity_id_with_default_entity_id_or_the_older_object_id():
     assert dialect_for("2026.11.0").discovery_entity_key == "default_entity_id"
     assert dialect_for("2025.9.4").discovery_entity_key == "object_id"
+
+
+def test_a_daily_totals_metadata_has_a_sum_and_no_mean_in_both_dialects():
+    old = dialect_for("2025.4.4").statistic_metadata("sensor.oura_steps", None, total=True)
+    assert (old["has_sum"], old["has_mean"]) == (True, False)
+    new = dialect_for("2026.11.0").statistic_metadata("sensor.oura_steps", None, total=True)
+    assert (new["has_sum"], new["mean_type"]) == (True, 0)
+    assert "has_mean" not in new

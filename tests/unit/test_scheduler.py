@@ -159,7 +159,8 @@ def test_first_sync_backfills_trend_endpoints_then_only_asks_around_today(world)
     first = {names: start for names, start, _ in client.calls}
     backfill_group = next(n for n in first if set(n) == BACKFILL_ENDPOINTS)
     assert (TODAY - first[backfill_group]).days == 60
-    assert all((TODAY - s).days == 2 for n, s in first.items() if n != backfill_group)
+    # The day's first sync reaches back reconcile_days, where Oura may have revised days.
+    assert all((TODAY - s).days == 7 for n, s in first.items() if n != backfill_group)
     every_endpoint = [name for names, _, _ in client.calls for name in names]
     granted = scheduled_names(lambda scope: scope in ("daily", "heartrate"))
     assert len(every_endpoint) == len(set(every_endpoint)) == len(granted)  # one request each
@@ -401,3 +402,32 @@ def test_two_long_sleeps_on_one_day_give_the_sensor_and_the_trend_the_same_night
     assert trends["average_hrv"][TODAY.isoformat()] == 40.0
     assert publisher.published["sensor.oura_sleep_score"].state == "80"
     assert trends["sleep_score"][TODAY.isoformat()] == 80.0
+
+
+def test_the_first_sync_of_each_day_reaches_back_reconcile_days_and_the_others_do_not(tmp_path):
+    now = [NOW]
+    accounts = AccountStore(tmp_path, clock=lambda: now[0])
+    _connect(accounts, "me")
+    client = FakeClient(_records())
+    scheduler = Scheduler(
+        settings=Settings(data_dir=tmp_path, reconcile_days=10, history_days=5),
+        accounts=accounts,
+        oura_client=lambda name: client,
+        history=HistoryStore(tmp_path),
+        ha=FakeHomeAssistant(),
+        publisher=FakePublisher(),
+        clock=lambda: now[0],
+    )
+
+    def starts() -> set[int]:
+        found = {(TODAY - start).days for _, start, _ in client.calls}
+        client.calls.clear()
+        return found
+
+    scheduler.sync_account("me")
+    assert starts() == {10}
+    scheduler.sync_account("me")
+    assert starts() == {2}
+    now[0] += 86400  # the next local day
+    scheduler.sync_account("me")
+    assert starts() == {9}  # ten days before the new today

@@ -7,6 +7,7 @@ from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
 
 from oura_addon.catalogue import STATISTIC_SENSORS
+from oura_addon.history_import.days import reconciled_sensors
 from oura_addon.homeassistant.statistics import (
     StatisticDays,
     queue_new_days,
@@ -64,15 +65,22 @@ def test_rows_hold_each_days_value_as_mean_min_and_max_oldest_first():
     ]
 
 
-def test_the_imported_sensors_are_the_daily_measurements_with_their_catalogue_units():
-    units = {s.key: s.unit for s in STATISTIC_SENSORS}
-    assert units == {
+def test_the_reconciled_sensors_are_the_daily_measurements_with_their_catalogue_units():
+    units = {s.key: s.unit for s in reconciled_sensors()}
+    for key, unit in {
         "sleep_score": None,
         "readiness_score": None,
         "activity_score": None,
         "average_hrv": "ms",
         "lowest_heart_rate": "bpm",
-    }
+        "total_sleep_duration": "h",
+        "temperature_deviation": "°C",
+        "vo2_max": "mL/kg/min",
+    }.items():
+        assert units.pop(key) == unit, key
+    # Daily totals are left to Home Assistant's own sums once their sensor is live.
+    assert "steps" not in units and "active_calories" not in units
+    assert {s.key for s in STATISTIC_SENSORS} >= {"steps", "active_calories"}
 
 
 # -- which days go (pure) -----------------------------------------------------------------

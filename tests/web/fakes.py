@@ -13,6 +13,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from oura_addon.history_import.job import (
+    HistoryBusy,
+    HistoryJob,
+    cancelled,
+    new_job,
+    status_json,
+    with_first_day,
+)
 from oura_addon.logs import SecretRedactor
 from oura_addon.oura.errors import OAuthError, OuraApiError, WrongIssuer
 from oura_addon.oura.implementations import Authorization
@@ -293,6 +301,41 @@ class FakeSync:
 
 
 @dataclass
+class FakeHistory:
+    """The history import as the panel drives it: the real job values, no thread."""
+
+    jobs: dict[str, HistoryJob] = field(default_factory=dict)
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+
+    def status(self, account: str) -> dict[str, Any]:
+        return status_json(self.jobs.get(account, HistoryJob()))
+
+    def start(self, account: str, start: date | None = None) -> HistoryJob:
+        if start is not None and start > date(2025, 1, 29):
+            raise ValueError("The start must be 2025-01-29 or earlier.")
+        if self.jobs.get(account, HistoryJob()).running:
+            raise HistoryBusy(account)
+        self.calls.append(("start", (account, start)))
+        job = with_first_day(
+            new_job(start, date(2025, 1, 29), ("sleep", "activity"), "run"), date(2024, 1, 1)
+        )
+        self.jobs[account] = job
+        return job
+
+    def cancel(self, account: str) -> HistoryJob:
+        self.calls.append(("cancel", account))
+        self.jobs[account] = cancelled(self.jobs.get(account, HistoryJob()))
+        return self.jobs[account]
+
+    def first_connection(self, account: str, days: int) -> None:
+        self.calls.append(("first_connection", (account, days)))
+
+    def forget(self, account: str) -> None:
+        self.calls.append(("forget", account))
+        self.jobs.pop(account, None)
+
+
+@dataclass
 class FakeServices:
     """The parts of a ``Services`` bundle, kept typed as fakes for the tests' assertions."""
 
@@ -303,6 +346,7 @@ class FakeServices:
     oura_clients: FakeOuraClients
     sync: FakeSync
     redactor: SecretRedactor
+    history: FakeHistory = field(default_factory=FakeHistory)
 
     def bundle(self) -> Services:
         return Services(
@@ -313,6 +357,7 @@ class FakeServices:
             oura_client=self.oura_clients,  # type: ignore[arg-type]
             sync=self.sync,
             redactor=self.redactor,
+            history=self.history,
         )
 
 
