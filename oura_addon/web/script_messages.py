@@ -31,6 +31,8 @@ SCRIPT_MESSAGES: dict[str, Text] = {
     "connected": _l("Connected"),
     "needs_reconnect": _l("Needs reconnecting"),
     "not_connected": _l("Not connected"),
+    "history_started": _l("The history import has started."),
+    "history_days": _l("%(done)s / %(total)s days"),
 }
 
 

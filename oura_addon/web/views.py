@@ -37,6 +37,16 @@ IDLE_HISTORY: Mapping[str, Any] = {
     "groups": {},
 }
 
+# The history import's groups as the panel names them, in the order it lists them.
+HISTORY_GROUP_LABELS: Mapping[str, Text] = {
+    "sleep": _l("Sleep"),
+    "readiness": _l("Readiness"),
+    "activity": _l("Activity"),
+    "spo2": _l("SpO2"),
+    "stress": _l("Stress and resilience"),
+    "heart_health": _l("Heart health"),
+}
+
 CONNECTION_LABELS = {
     "connected": _l("Connected"),
     "needs_reconnect": _l("Needs reconnecting"),
@@ -116,6 +126,21 @@ class AccountView:
     def headline(self, translator: Translator | None = None) -> list[Metric]:
         return headline_metrics(self.entity_prefix, self.snapshot.states, translator)
 
+    @property
+    def history_status(self) -> dict[str, Any]:
+        return dict(self.history or IDLE_HISTORY)
+
+    @property
+    def history_groups(self) -> list[tuple[str, str, int, int]]:
+        """(group, label, days done, days total) of each group, in the panel's order."""
+        groups = self.history_status.get("groups") or {}
+        rows: list[tuple[str, str, int, int]] = []
+        for group, label in HISTORY_GROUP_LABELS.items():
+            progress = groups.get(group) or {}
+            done, total = progress.get("days_done", 0), progress.get("days_total", 0)
+            rows.append((group, label, int(done), int(total)))
+        return rows
+
     def trends(self, translator: Translator | None = None) -> list[Trend]:
         return trends(self.snapshot.trend_days, self.snapshot.today, translator)
 
@@ -147,7 +172,7 @@ class AccountView:
                 for plan in snap.schedule
             ],
             "entities": [row.to_json() for row in self.entities],
-            "history": dict(self.history or IDLE_HISTORY),
+            "history": self.history_status,
         }
 
 

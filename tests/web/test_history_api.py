@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from oura_addon.web.context import PASTE_REDIRECT_URI
@@ -99,3 +100,26 @@ def test_the_first_connection_imports_history_days_and_removal_forgets_the_impor
     assert services.history.calls == [("first_connection", ("oura", 90))]
     assert panel.delete("/api/accounts/oura").status_code == 200
     assert services.history.calls[-1] == ("forget", "oura")
+
+
+def test_the_page_shows_the_import_button_and_a_running_imports_progress_per_group(
+    panel: Panel, services: FakeServices
+) -> None:
+    connect(services, "oura")
+    idle = panel.get("/").get_data(as_text=True)
+    assert "Import history" in idle and 'name="start"' in idle
+    assert re.search(r'<div class="history-total"\s+hidden', idle)
+    panel.post("/api/accounts/oura/history", json={"start": "2024-06-01"})
+    running = panel.get("/").get_data(as_text=True)
+    total = services.history.status("oura")["days_total"]
+    assert f'max="{total}" value="0"' in running
+    assert f"0 / {total} days" in running
+    for label in ("Sleep", "Activity", "Heart health"):
+        assert f"<span>{label}</span>" in running
+    assert re.search(r"data-history-start\s+disabled", running)
+    assert not re.search(r'data-history-cancel data-account="oura"\s+hidden', running)
+
+
+def test_an_unconnected_account_has_no_import_button(panel: Panel, services: FakeServices):
+    services.accounts.create("fresh")
+    assert "Import history" not in panel.get("/").get_data(as_text=True)

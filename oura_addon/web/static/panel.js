@@ -26,6 +26,7 @@
       return values && name in values ? String(values[name]) : whole;
     });
   }
+  var importing = false; // a history import runs: its progress bar is refreshed more often
 
   function api(method, path, payload) {
     var options = {
@@ -244,6 +245,59 @@
     }
   });
 
+  // --- History import ---------------------------------------------------------------
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-history-form]");
+    if (!form) { return; }
+    event.preventDefault();
+    var start = form.querySelector('input[name="start"]').value;
+    var button = form.querySelector("[data-history-start]");
+    button.disabled = true;
+    api("POST", "api/accounts/" + encodeURIComponent(form.dataset.account) + "/history",
+        start ? { start: start } : {}
+    ).then(function () {
+      say(text("history_started"), false);
+      poll();
+    }).catch(function (error) {
+      button.disabled = false;
+      say(error.message, true);
+    });
+  });
+
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest("[data-history-cancel]");
+    if (!cancel) { return; }
+    api("DELETE", "api/accounts/" + encodeURIComponent(cancel.dataset.account) + "/history")
+      .then(function () { poll(); })
+      .catch(function (error) { say(error.message, true); });
+  });
+
+  function applyHistory(card, history) {
+    var box = card.querySelector("[data-history]");
+    if (!box || !history) { return; }
+    var running = history.state === "running";
+    box.dataset.state = history.state;
+    setField(box, "history_message", history.message);
+    box.querySelector(".history-total").hidden = history.state === "idle";
+    box.querySelector(".history-groups").hidden = history.state === "idle";
+    var bar = box.querySelector('[data-field="history_progress"]');
+    bar.max = history.days_total || 1;
+    bar.value = history.days_done;
+    setField(box, "history_count", text("history_days", { done: history.days_done, total: history.days_total }));
+    Object.keys(history.groups || {}).forEach(function (group) {
+      var row = box.querySelector('[data-group="' + CSS.escape(group) + '"]');
+      if (!row) { return; }
+      var progress = history.groups[group];
+      var groupBar = row.querySelector("progress");
+      groupBar.max = progress.days_total || 1;
+      groupBar.value = progress.days_done;
+      row.querySelector("[data-count]").textContent = progress.days_done + " / " + progress.days_total;
+    });
+    box.querySelector("[data-history-start]").disabled = running;
+    box.querySelector("[data-history-cancel]").hidden = !running;
+  }
+
   var firstForm = document.querySelector("[data-connect-form]");
   if (firstForm) {
     firstForm.addEventListener("submit", function (event) {
@@ -337,6 +391,7 @@
       haLine.className = "status-line " + status.home_assistant.state;
     }
     var known = {};
+    importing = false;
     (status.accounts || []).forEach(function (account) {
       known[account.name] = account;
       var card = document.querySelector('.account[data-account="' + CSS.escape(account.name) + '"]');
@@ -355,6 +410,8 @@
       setField(card, "auth_error", account.auth_error);
       setField(card, "last_error", account.last_error);
       setField(card, "syncing", account.syncing ? text("syncing") : "");
+      applyHistory(card, account.history);
+      if (account.history && account.history.state === "running") { importing = true; }
       (account.entities || []).forEach(function (entity) {
         document.querySelectorAll('[data-entity="' + CSS.escape(entity.entity_id) + '"]').forEach(
           function (cell) {
@@ -377,7 +434,7 @@
     api("GET", "api/status").then(applyStatus).catch(function () {
       /* the next poll tries again; the add-on may be restarting */
     }).then(function () {
-      schedulePoll(connecting ? PENDING_EVERY_MS : STATUS_EVERY_MS);
+      schedulePoll(connecting || importing ? PENDING_EVERY_MS : STATUS_EVERY_MS);
     });
   }
 
