@@ -1,5 +1,7 @@
 """``python -m oura_addon.benchmark``: performance figures, printed, never asserted.
 
+``python -m oura_addon.benchmark history`` imports 1 and 5 years of one account (see
+``oura_addon.history_cost``).
 ``python -m oura_addon.benchmark freshness`` replays a simulated fortnight instead and
 prints how soon each group of data reaches Home Assistant, and at how many requests, beside
 fixed 10- and 5-minute polls (see ``oura_addon.freshness``).
@@ -28,7 +30,7 @@ from zoneinfo import ZoneInfo
 import requests
 import waitress
 
-from . import catalogue, freshness
+from . import catalogue, freshness, history_cost
 from .accounts import AccountStore
 from .app import build_addon
 from .logs import SecretRedactor
@@ -129,7 +131,14 @@ def main(argv: list[str] | None = None) -> None:
     fresh.add_argument("--poll-interval", type=int, default=10, metavar="MINUTES")
     fresh.add_argument("--wake-times", default="", metavar="HH:MM[,HH:MM...]")
     fresh.add_argument("--seed", type=int, default=1)
+    past = commands.add_parser(
+        "history", help="import one account's whole history: requests to Oura, rows to HA"
+    )
+    past.add_argument("--years", type=int, nargs="+", default=[1, 5], help="history lengths")
     args = parser.parse_args(argv)
+    if args.command == "history":
+        history_cost.report(args.years)
+        return
     if args.command == "freshness":
         if not 1 <= args.days <= 30:
             parser.error("--days must be 1 to 30")

@@ -64,6 +64,11 @@ def reconciled_sensors() -> tuple[StatisticSensor, ...]:
     return tuple(s for s in statistic_sensors() if not s.total)
 
 
+def reconciled_endpoints() -> frozenset[str]:
+    """The endpoints whose documents feed the reconciled sensors (time series never do)."""
+    return frozenset(s.description.endpoint for s in reconciled_sensors())
+
+
 def group_sensors(group: str) -> tuple[StatisticSensor, ...]:
     return tuple(s for s in statistic_sensors() if s.group == group)
 

@@ -24,7 +24,7 @@ from .. import catalogue
 from ..accounts import Account, AccountStore, Connection
 from ..arrivals import ArrivalStore
 from ..history import HistoryStore
-from ..history_import.days import reconciled_sensors, since
+from ..history_import.days import reconciled_endpoints, reconciled_sensors, since
 from ..homeassistant import HomeAssistantClient, HomeAssistantError, Publisher, StatisticsImporter
 from ..homeassistant.supervisor import DASHBOARD_PATH
 from ..oura.client import OuraClient
@@ -167,9 +167,11 @@ class Scheduler:
             due = self._schedule.due(name, names, now, follow_up=follow_up)
             if not due:
                 break
-            # Each endpoint's first answer of the day reaches back reconcile_days.
+            # A daily endpoint's first answer of the day reaches back reconcile_days.
             done = self._runtimes.view(name).reconciled_on
-            reconcile = [n for n in due if done.get(n) != now.date()]
+            reconcile = [
+                n for n in due if n in reconciled_endpoints() and done.get(n) != now.date()
+            ]
             outcome = self._sync.run(account, self._previous_states(account), now, due, reconcile)
             match outcome:
                 case Synced():

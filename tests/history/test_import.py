@@ -15,7 +15,7 @@ from oura_addon.history_import.runner import CHUNK_DAYS, EARLIEST_DAY
 from oura_addon.homeassistant.statistics import statistic_id
 from oura_addon.oura.endpoints import ENDPOINTS
 
-from .conftest import HELSINKI, TODAY
+from .rig import HELSINKI, TODAY
 
 YESTERDAY = TODAY - timedelta(days=1)
 
