@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from .accounts import AccountStore
 from .history_import.runner import CHUNK_DAYS, HistoryImport
 from .history_import.store import JobStore
+from .homeassistant.dialect import Dialect, dialect_for
 from .http import RetryPolicy
 from .oura.client import OuraClient
 from .oura.tokens import TokenSet
@@ -41,6 +42,9 @@ class _CountingRecorder:
     @contextmanager
     def session(self) -> Iterator[_CountingRecorder]:
         yield self
+
+    def dialect(self) -> Dialect:
+        return dialect_for(None)  # the current releases'
 
     def command(self, payload: Mapping[str, Any]) -> Any:
         if payload["type"] == "recorder/import_statistics":
