@@ -16,11 +16,12 @@ from .history import HistoryStore
 from .history_import.runner import HistoryImport
 from .history_import.store import JobStore
 from .homeassistant import (
-    CoreApiPublisher,
     HomeAssistantClient,
     StatisticsImporter,
     SupervisorClient,
 )
+from .homeassistant.discovery import configuration_url
+from .homeassistant.modes import Publishing, choose_publishing
 from .homeassistant.supervisor import DASHBOARD_PATH
 from .logs import RecentLines, SecretRedactor, configure_logging
 from .oura.oauth import OAuthClient, TokenUrlMemory
@@ -48,6 +49,7 @@ class Addon:
     scheduler: Scheduler
     sessions: TokenSessions
     history: HistoryImport
+    publishing: Publishing | None = None
 
 
 def build_addon(
@@ -76,13 +78,27 @@ def build_addon(
     sessions = TokenSessions(accounts, credentials.get, oauth.refresh)
     clients = OuraClients(settings.oura_api_url, sessions, on_missing_scope=accounts.drop_scope)
     ha = HomeAssistantClient.from_settings(settings) if publish else None
-    publisher = CoreApiPublisher(ha, settings.data_dir / "published.json") if ha else None
+    supervisor = SupervisorClient.from_settings(settings)
+    panel = supervisor.panel_url() if publish else DASHBOARD_PATH
+    publishing = (
+        choose_publishing(
+            settings,
+            ha=ha,
+            supervisor=supervisor,
+            accounts=accounts,
+            personal_id=lambda name: clients(name).personal_info().id,
+            configuration_url=configuration_url(panel),
+        )
+        if ha is not None
+        else None
+    )
     statistics = (
         StatisticsImporter(
             settings.ha_ws_url,
             settings.supervisor_token,
             settings.data_dir / "statistics.json",
             ha_config=ha.get_config,
+            unique_ids=publishing.unique_ids if publishing else None,
         )
         if ha
         else None
@@ -93,11 +109,9 @@ def build_addon(
         oura_client=clients,
         history=HistoryStore(settings.data_dir),
         ha=ha,
-        publisher=publisher,
+        publisher=publishing.publisher if publishing else None,
         statistics=statistics,
-        panel_url=SupervisorClient.from_settings(settings).panel_url()
-        if publish
-        else DASHBOARD_PATH,
+        panel_url=panel,
     )
     history = HistoryImport(
         accounts=accounts,
@@ -117,8 +131,9 @@ def build_addon(
         recent_logs=recent_logs,
         home_assistant_config=ha.get_config if ha else None,
         history=history,
+        publishing=publishing.state if publishing else None,
     )
-    return Addon(settings, services, scheduler, sessions, history)
+    return Addon(settings, services, scheduler, sessions, history, publishing)
 
 
 def serve(addon: Addon) -> None:
@@ -154,6 +169,8 @@ def serve(addon: Addon) -> None:
         # its new pair exists nowhere else once Oura has answered.
         addon.sessions.stop(timeout=REFRESH_STOP_TIMEOUT)
         addon.scheduler.stop(timeout=SCHEDULER_STOP_TIMEOUT)
+        if addon.publishing is not None:
+            addon.publishing.stop()  # entities turn unavailable at once
         server.close()
     _LOGGER.info("Stopped")
 

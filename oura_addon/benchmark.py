@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import requests
 import waitress
 
-from . import catalogue, freshness, history_cost
+from . import catalogue, freshness, history_cost, mqtt_benchmark
 from .accounts import AccountStore
 from .app import build_addon
 from .logs import SecretRedactor
@@ -135,7 +135,12 @@ def main(argv: list[str] | None = None) -> None:
         "history", help="import one account's whole history: requests to Oura, rows to HA"
     )
     past.add_argument("--years", type=int, nargs="+", default=[1, 5], help="history lengths")
+    mqtt = commands.add_parser("mqtt", help="messages the MQTT publisher sends per cycle")
+    mqtt.add_argument("--broker", metavar="HOST:PORT", help="default: start mosquitto")
     args = parser.parse_args(argv)
+    if args.command == "mqtt":
+        mqtt_benchmark.report(args.broker)
+        return
     if args.command == "history":
         history_cost.report(args.years)
         return
@@ -193,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
             port=0,
             trusted_clients=("127.0.0.1",),
             supervisor_token="bench-token",
+            supervisor_url="http://127.0.0.1:9",  # no Supervisor: nothing leaves loopback
             ha_api_url=stub.url,
             ha_ws_url="ws://127.0.0.1:9/api/websocket",  # no websocket: statistics stay queued
             oura_api_url=oura.url,
@@ -202,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
             history_days=30,
+            publish_mode="core_api",  # the figures below are the core API's
         )
         accounts = AccountStore(data_dir)
         for user, name in enumerate(("alice", "bob", "carol"), start=1):

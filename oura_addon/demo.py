@@ -49,6 +49,8 @@ def demo_environment(args: argparse.Namespace, simulator_url: str) -> dict[str, 
         "OURA_API_URL": simulator_url,
         "OURA_AUTH_URL": simulator_url,
         "OURA_ADDON_DEMO": "1",
+        # No Supervisor in demo mode: nothing may look for one on the network.
+        "SUPERVISOR_URL": "http://127.0.0.1:9",
     }
     if args.ha_url:
         env["HA_API_URL"] = args.ha_url
@@ -69,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         "poll_interval": args.poll_interval,
         "history_days": min(args.days, 90),
         "log_level": "info",
+        "publish_mode": "core_api",  # the demo has no MQTT broker
     }
     (args.data / "options.json").write_text(json.dumps(options, indent=2))
 

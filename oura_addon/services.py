@@ -68,6 +68,28 @@ class AddonSnapshot:
     error: str | None = None  # why it is unreachable, as the publisher said it
 
 
+@dataclass(frozen=True)
+class PublishState:
+    """How the sensors reach Home Assistant, as the panel shows it (never the password)."""
+
+    mode: str  # "mqtt" or "core_api"
+    configured: str  # the publish_mode option: auto, mqtt or core_api
+    broker: str | None = None  # host:port
+    connected: bool = False  # to the broker (MQTT mode)
+    devices: int = 0  # devices announced over MQTT
+    message: str | None = None  # one sentence (a Text): why this mode, or what is wrong
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "mode": self.mode,
+            "configured": self.configured,
+            "broker": self.broker,
+            "connected": self.connected,
+            "devices": self.devices,
+            "message": self.message,
+        }
+
+
 class SyncControl(Protocol):
     """The scheduler, as the panel sees it."""
 
@@ -118,3 +140,4 @@ class Services:
     recent_logs: RecentLines | None = None
     home_assistant_config: Callable[[], Mapping[str, Any]] | None = None
     history: HistoryControl | None = None
+    publishing: Callable[[], PublishState] | None = None

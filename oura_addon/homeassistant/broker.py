@@ -8,19 +8,14 @@ for us; it answers 400 when no broker add-on provides the service. Options ``mqt
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
-from ..http import RetryPolicy, new_session
+from ..i18n import Text, _l
 from ..settings import Settings
-
-_LOGGER = logging.getLogger(__name__)
+from .supervisor import SupervisorClient
 
 DEFAULT_PORT = 1883
-SUPERVISOR_POLICY = RetryPolicy(attempts=2, backoff_base=0.5, backoff_max=1.0, timeout=(3.0, 5.0))
 
 
 @dataclass(frozen=True)
@@ -41,7 +36,7 @@ class Broker:
 @dataclass(frozen=True)
 class BrokerLookup:
     broker: Broker | None
-    problem: str | None = None  # why none is known, as a sentence
+    problem: Text | None = None  # why none is known, as a sentence
 
 
 def broker_from_options(settings: Settings) -> Broker | None:
@@ -80,37 +75,27 @@ def broker_from_service(body: Any) -> Broker | None:
     )
 
 
-def resolve_broker(settings: Settings, session: requests.Session | None = None) -> BrokerLookup:
+def resolve_broker(settings: Settings, supervisor: SupervisorClient) -> BrokerLookup:
     """The broker to connect to now; asked again whenever the connection is lost."""
     configured = broker_from_options(settings)
     if configured is not None:
         return BrokerLookup(configured)
     if not settings.supervisor_token:
-        return BrokerLookup(None, "No MQTT broker is configured (option mqtt_host is empty).")
-    session = session or new_session()
-    url = f"{settings.supervisor_url}/services/mqtt"
-    try:
-        response = SUPERVISOR_POLICY.send(
-            session,
-            "GET",
-            url,
-            headers={"Authorization": f"Bearer {settings.supervisor_token}"},
-            label="Supervisor GET /services/mqtt",
-        )
-    except requests.RequestException as err:
-        return BrokerLookup(None, f"The Supervisor is not reachable ({type(err).__name__}).")
-    if response.status_code == 400:
+        return BrokerLookup(None, _l("No MQTT broker is configured (option mqtt_host is empty)."))
+    status, body = supervisor.mqtt_service()
+    if status is None:
+        return BrokerLookup(None, _l("The Supervisor is not reachable (%(error)s).", error=body))
+    if status == 400:
         return BrokerLookup(
-            None, "No MQTT broker add-on is installed (the Supervisor offers no mqtt service)."
+            None, _l("No MQTT broker add-on is installed (the Supervisor offers no mqtt service).")
         )
-    if not response.ok:
+    if not 200 <= status < 300:
         return BrokerLookup(
-            None, f"The Supervisor answered {response.status_code} when asked for the broker."
+            None, _l("The Supervisor answered %(status)s when asked for the broker.", status=status)
         )
-    try:
-        broker = broker_from_service(response.json())
-    except ValueError:
-        broker = None
+    broker = broker_from_service(body)
     if broker is None:
-        return BrokerLookup(None, "The Supervisor's answer about the MQTT broker is unreadable.")
+        return BrokerLookup(
+            None, _l("The Supervisor's answer about the MQTT broker is unreadable.")
+        )
     return BrokerLookup(broker)

@@ -30,6 +30,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from .. import __version__
+from ..i18n import Text, _l
 from ..states import EntityState, account_label
 from ..storage import CorruptFileError, read_json, write_json
 from .broker import Broker, BrokerLookup
@@ -61,19 +62,29 @@ class AccountRef:
     prefix: str
 
 
-class BrokerRefused(Exception):
-    """The broker answered but refused us (wrong user name or password, not authorised)."""
+@dataclass(frozen=True)
+class Probe:
+    """One connection attempt: None when the broker accepted us, else why not."""
+
+    problem: Text | None
+    refused: bool = False  # the broker answered and said no (not: it was unreachable)
 
 
-def connection_problem(broker: Broker, reason: object) -> str:
-    """One sentence for the panel about a refused or failed connection."""
+def connection_problem(broker: Broker, reason: object) -> Text:
+    """One sentence for the panel about a refused connection (CONNACK's reason code)."""
     text = str(reason)
     if "password" in text.lower() or "authori" in text.lower():
-        return (
-            f"The MQTT broker at {broker.address} refused the add-on's user name or "
-            f"password ({text}). Check the options mqtt_username and mqtt_password."
+        return _l(
+            "The MQTT broker at %(broker)s refused the add-on's user name or password "
+            "(%(reason)s). Check the options mqtt_username and mqtt_password.",
+            broker=broker.address,
+            reason=text,
         )
-    return f"The MQTT broker at {broker.address} refused the connection ({text})."
+    return _l(
+        "The MQTT broker at %(broker)s refused the connection (%(reason)s).",
+        broker=broker.address,
+        reason=text,
+    )
 
 
 def new_client(broker: Broker, client_id: str) -> mqtt.Client:
@@ -90,15 +101,24 @@ def new_client(broker: Broker, client_id: str) -> mqtt.Client:
     return client
 
 
-def probe_broker(broker: Broker, timeout: float = 5.0) -> str | None:
-    """Connect once and hang up: None when the broker accepts us, else why not."""
+def probe_broker(broker: Broker, timeout: float = 5.0) -> Probe:
+    """Connect once and hang up."""
     done = threading.Event()
-    outcome: list[str | None] = [f"did not answer within {timeout:.0f} s"]
+    outcome = [
+        Probe(
+            _l(
+                "The MQTT broker at %(broker)s did not answer within %(seconds)d s.",
+                broker=broker.address,
+                seconds=int(timeout),
+            )
+        )
+    ]
 
     def on_connect(
         client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
     ) -> None:
-        outcome[0] = connection_problem(broker, reason_code) if reason_code.is_failure else None
+        failed = reason_code.is_failure
+        outcome[0] = Probe(connection_problem(broker, reason_code), True) if failed else Probe(None)
         done.set()
 
     client = new_client(broker, f"oura-addon-probe-{uuid.uuid4().hex[:8]}")
@@ -106,17 +126,20 @@ def probe_broker(broker: Broker, timeout: float = 5.0) -> str | None:
     try:
         client.connect(broker.host, broker.port, keepalive=KEEPALIVE)
     except OSError as err:
-        return f"The MQTT broker at {broker.address} is not reachable ({type(err).__name__})."
+        return Probe(
+            _l(
+                "The MQTT broker at %(broker)s is not reachable (%(error)s).",
+                broker=broker.address,
+                error=type(err).__name__,
+            )
+        )
     client.loop_start()
     try:
         done.wait(timeout)
     finally:
         client.disconnect()
         client.loop_stop()
-    problem = outcome[0]
-    if problem is not None and not problem.startswith("The MQTT"):
-        problem = f"The MQTT broker at {broker.address} {problem}."
-    return problem
+    return outcome[0]
 
 
 class MqttPublisher:
@@ -129,7 +152,7 @@ class MqttPublisher:
         state_path: Path,
         configuration_url: str | None = None,
         entity_key: Callable[[], str] = lambda: DEFAULT_ENTITY_ID,
-        ready_for_discovery: Callable[[], bool] = lambda: True,
+        before_announcing: Callable[[Device], bool] = lambda device: True,
         home_assistant_up: Callable[[], bool] = lambda: True,
         retire: bool = False,
         client_factory: Callable[[Broker, str], mqtt.Client] = new_client,
@@ -141,7 +164,8 @@ class MqttPublisher:
         self._path = state_path
         self._configuration_url = configuration_url
         self._entity_key = entity_key
-        self._ready_for_discovery = ready_for_discovery
+        # Called before a device's first discovery message; False postpones it.
+        self._before_announcing = before_announcing
         self._home_assistant_up = home_assistant_up
         self._retire = retire  # core-API mode: only clear what an earlier MQTT mode left
         self._client_factory = client_factory
@@ -156,7 +180,7 @@ class MqttPublisher:
         self._last_lookup = 0.0
         self._stopping = False
         self.messages_sent = 0
-        self.last_error: str | None = None
+        self.last_error: Text | None = None
         self.last_error_at: datetime | None = None
         self.last_success: datetime | None = None
         stored = self._load()
@@ -203,6 +227,16 @@ class MqttPublisher:
         """Devices announced by an earlier MQTT mode that are not cleared yet."""
         with self._lock:
             return bool(self._removals or (self._retire and self._announced))
+
+    def unique_ids(self) -> dict[str, str]:
+        """Default entity id -> unique id of every entity announced (for statistics)."""
+        with self._lock:
+            announced = [(d, a["prefix"]) for d, a in self._announced.items()]
+        return {
+            d.entity_id(prefix): f"{device_id}_{d.key}"
+            for device_id, prefix in announced
+            for d in descriptions()
+        }
 
     def devices(self) -> int:
         with self._lock:
@@ -263,7 +297,7 @@ class MqttPublisher:
         self._last_lookup = time.monotonic()
         broker = found.broker
         if broker is None:
-            self._failed(found.problem or "No MQTT broker is known.")
+            self._failed(found.problem or _l("No MQTT broker is known."))
             return
         if broker == self._broker and self._client is not None:
             return
@@ -315,8 +349,11 @@ class MqttPublisher:
             return
         address = self._broker.address if self._broker else "?"
         self._failed(
-            f"Lost the connection to the MQTT broker at {address}; reconnecting. "
-            "Oura is still polled and nothing is lost."
+            _l(
+                "Lost the connection to the MQTT broker at %(broker)s; reconnecting. "
+                "Oura is still polled and nothing is lost.",
+                broker=address,
+            )
         )
         _LOGGER.warning("%s", self.last_error)
 
@@ -355,7 +392,7 @@ class MqttPublisher:
             messages += [(topic, "", None) for topic in topics]
         if self._retire:
             messages.append((ADDON_AVAILABILITY_TOPIC, "", None))
-        elif self._ready_for_discovery():
+        else:
             messages.append((ADDON_AVAILABILITY_TOPIC, ONLINE, None))
             messages += self._device_messages()
         with self._lock:
@@ -389,7 +426,10 @@ class MqttPublisher:
             self._save()
         if unconfirmed:
             self._failed(
-                f"The MQTT broker did not confirm {unconfirmed} message(s); they are sent again."
+                _l(
+                    "The MQTT broker did not confirm %(count)d message(s); they are sent again.",
+                    count=unconfirmed,
+                )
             )
         else:
             self._succeeded()
@@ -409,6 +449,10 @@ class MqttPublisher:
             account_states = {e: s for e, s in states.items() if e in own}
             if not account_states:
                 continue  # nothing synced yet: announce the device with its first values
+            with self._lock:
+                first_time = device.device_id not in self._announced
+            if first_time and not self._before_announcing(device):
+                continue
             by_topic = {device.state_topic(d): d.entity_id(device.prefix) for d in descriptions()}
             for topic, payload in device_messages(
                 device, account_states, configuration_url=self._configuration_url, key=key
@@ -448,7 +492,7 @@ class MqttPublisher:
             self.last_success = self._clock()
             self.last_error = None
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: Text) -> None:
         with self._lock:
             self.last_error = message
             self.last_error_at = self._clock()

@@ -55,9 +55,15 @@ class Publisher(Protocol):
     next call); nothing desired is ever dropped because of one.
     """
 
-    last_error: str | None
-    last_error_at: datetime | None
-    last_success: datetime | None
+    # Read-only here: the scheduler and the panel only read them.
+    @property
+    def last_error(self) -> str | None: ...
+
+    @property
+    def last_error_at(self) -> datetime | None: ...
+
+    @property
+    def last_success(self) -> datetime | None: ...
 
     def publish(self, desired: Mapping[str, EntityState]) -> PublishResult:
         """Send what differs from what Home Assistant confirmed, and anything still pending."""

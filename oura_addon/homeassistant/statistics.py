@@ -28,6 +28,7 @@ from ..catalogue import STATISTIC_SENSORS
 from ..history_import.days import reconciled_sensors
 from ..settings import RECONCILE_DAYS_RANGE
 from .dialect import Dialect, dialect_for
+from .registry import statistic_ids
 from .rest import HomeAssistantError
 from .websocket import (
     DEFAULT_TIMEOUT,
@@ -191,11 +192,14 @@ class StatisticsImporter:
         connect: Connector = open_websocket,
         timeout: float = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
+        unique_ids: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         """``ha_config`` is Home Assistant's ``GET /api/config``: its ``version`` picks the
         metadata keys that release expects (asked again per import: an upgrade restarts it)."""
         self.ws_url = ws_url
         self._ha_config = ha_config
+        # MQTT mode: default entity id -> unique id, to import under a renamed entity's id.
+        self._unique_ids = unique_ids
         self._token = token
         self._state_path = state_path
         self._connect = connect
@@ -282,6 +286,16 @@ class StatisticsImporter:
 
     # -- internals -------------------------------------------------------------------------
 
+    def _registry_ids(self, session: WebSocketSession) -> dict[str, str]:
+        """Where each statistic lives now: a renamed entity's statistics follow it."""
+        if self._unique_ids is None:
+            return {}
+        try:
+            return statistic_ids(session, self._unique_ids())
+        except CommandRefused as err:
+            _LOGGER.info("Statistics: the entity registry is unavailable (%s)", err)
+            return {}
+
     def _waiting_after_refusal(self) -> bool:
         if self._auth_refused_at is None:
             return False
@@ -310,12 +324,14 @@ class StatisticsImporter:
             with connect(
                 self.ws_url, self._token, timeout=self._timeout, connector=self._connect
             ) as session:
+                renamed = self._registry_ids(session)
                 for sid, days in waiting.items():
+                    target = renamed.get(sid, sid)  # a renamed entity keeps its statistics
                     try:
                         session.command(
                             {
                                 "type": "recorder/import_statistics",
-                                "metadata": dialect.statistic_metadata(sid, days.unit),
+                                "metadata": dialect.statistic_metadata(target, days.unit),
                                 "stats": statistic_rows(days.pending, tz),
                             }
                         )

@@ -1,7 +1,5 @@
-"""The Supervisor's API: what it says about this add-on (today its ingress panel's path).
-
-The services API (where the MQTT broker is) belongs here next.
-"""
+"""The Supervisor's API: what it says about this add-on (its ingress panel's path) and the
+services it offers (the MQTT broker's address and a user made for the add-on)."""
 
 from __future__ import annotations
 
@@ -57,6 +55,25 @@ class SupervisorClient:
         except (OSError, ValueError) as err:  # requests' errors are OSErrors; bad JSON too
             _LOGGER.debug("The Supervisor's add-on info is unavailable: %s", type(err).__name__)
             return None
+
+    def mqtt_service(self) -> tuple[int | None, Any]:
+        """``GET /services/mqtt``: (status, JSON body); (None, reason) when unreachable.
+
+        400 means no broker add-on provides the service."""
+        if not self._token:
+            return None, "the add-on has no Supervisor token"
+        try:
+            response = self._session.get(
+                f"{self.url}/services/mqtt",
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=SUPERVISOR_TIMEOUT,
+            )
+        except OSError as err:
+            return None, type(err).__name__
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, None
 
     def panel_url(self) -> str:
         """Where the reconnect notification sends the user: the add-on's ingress panel."""

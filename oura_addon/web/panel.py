@@ -13,7 +13,13 @@ from . import actions
 from .actions import ActionError
 from .context import web_context
 from .language import translator
-from .views import account_view, collect_accounts, collect_home_assistant, credentials_description
+from .views import (
+    account_view,
+    collect_accounts,
+    collect_home_assistant,
+    credentials_description,
+    publish_document,
+)
 
 bp = Blueprint("panel", __name__)
 
@@ -24,6 +30,7 @@ def _page_data() -> dict:
         "settings": ctx.services.settings,
         "credentials": credentials_description(ctx.services),
         "home_assistant": collect_home_assistant(ctx.services),
+        "publish": publish_document(ctx.services, translator()),
     }
 
 

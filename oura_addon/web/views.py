@@ -17,7 +17,13 @@ from ..catalogue import HEADLINES, TRENDS
 from ..history import TREND_DAYS
 from ..i18n import Text, Translator, _l
 from ..oura.endpoints import DEFAULT_SCOPES, SCOPE_LABELS
-from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
+from ..services import (
+    AccountSnapshot,
+    AddonSnapshot,
+    HomeAssistantState,
+    PublishState,
+    Services,
+)
 from ..states import EntityState
 from .charts import render_trend_chart
 from .oauth_state import PendingAuthorizations
@@ -430,6 +436,50 @@ def credentials_description(
     }
 
 
+def publish_summary(state: PublishState, translator: Translator) -> str:
+    """The panel's one sentence about how the sensors reach Home Assistant."""
+    reason = translator.text(state.message).rstrip(".") if state.message else ""
+    if state.mode == "mqtt" and state.connected:
+        if state.devices == 1:
+            return translator.gettext(
+                "MQTT discovery: connected to the broker at %(broker)s, one device.",
+                broker=state.broker or "",
+            )
+        return translator.gettext(
+            "MQTT discovery: connected to the broker at %(broker)s, %(num)d devices.",
+            broker=state.broker or "",
+            num=state.devices,
+        )
+    if state.mode == "mqtt":
+        return translator.gettext(
+            "MQTT discovery: the broker %(broker)s is not connected (%(reason)s). "
+            "Oura is still polled and nothing is lost.",
+            broker=state.broker or "",
+            reason=reason or translator.gettext("Connecting to the MQTT broker.").rstrip("."),
+        )
+    if reason:
+        return translator.gettext(
+            "Core API: states are posted to Home Assistant directly (%(reason)s).",
+            reason=reason,
+        )
+    return translator.gettext("Core API: states are posted to Home Assistant directly.")
+
+
+def publish_state(services: Services) -> PublishState:
+    """MQTT or the core API, the broker and its connection (the panel's first card)."""
+    if services.publishing is not None:
+        return services.publishing()
+    return PublishState(mode="core_api", configured=services.settings.publish_mode)
+
+
+def publish_document(services: Services, translator: Translator | None = None) -> dict[str, Any]:
+    translator = translator or Translator()
+    state = publish_state(services)
+    document = state.to_json()
+    document["message"] = translator.text(state.message) if state.message else None
+    return document | {"summary": publish_summary(state, translator)}
+
+
 def status_document(
     services: Services, pending: PendingAuthorizations, translator: Translator | None = None
 ) -> dict[str, Any]:
@@ -443,5 +493,6 @@ def status_document(
         "problems": [translator.text(p) for p in services.settings.problems],
         "credentials": credentials_description(services, translator),
         "home_assistant": collect_home_assistant(services).to_json(translator),
+        "publish": publish_document(services, translator),
         "accounts": [view.to_json(translator) for view in collect_accounts(services, pending)],
     }

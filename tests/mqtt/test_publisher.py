@@ -97,6 +97,16 @@ def test_an_unchanged_cycle_sends_no_message_and_a_changed_value_one(mosquitto, 
     watcher.close()
 
 
+def test_an_account_that_lost_its_authorization_is_unavailable_but_says_so(mosquitto, started):
+    started.publish(account_states())
+    lost = catalogue.connected_state("oura", False, reason="Oura refused", email=None)
+    started.publish({lost.entity_id: lost})
+    watcher = mosquitto.watcher("oura/#")
+    assert watcher.retained["oura/oura_user-1/availability"] == "offline"
+    assert json.loads(watcher.retained["oura/oura_user-1/connected"])["state"] == "off"
+    watcher.close()
+
+
 def test_home_assistant_birth_message_sends_discovery_and_states_again(mosquitto, started):
     started.publish(account_states())
     watcher = mosquitto.watcher(DISCOVERY, SCORE_TOPIC)
@@ -216,10 +226,11 @@ def test_retiring_clears_every_device_an_earlier_mqtt_mode_announced(mosquitto, 
 
 def test_a_wrong_password_is_one_clear_sentence(locked_mosquitto, tmp_path):
     right = Broker(locked_mosquitto.host, locked_mosquitto.port, "addon", "right")
-    assert probe_broker(right) is None
+    assert probe_broker(right).problem is None
     wrong = Broker(locked_mosquitto.host, locked_mosquitto.port, "addon", "wrong")
-    problem = probe_broker(wrong)
-    assert problem is not None
+    probe = probe_broker(wrong)
+    problem = probe.problem
+    assert probe.refused and problem is not None
     assert f"at {locked_mosquitto.address} refused the add-on's user name or password" in problem
     assert "wrong" not in problem  # never the password
 
@@ -227,5 +238,6 @@ def test_a_wrong_password_is_one_clear_sentence(locked_mosquitto, tmp_path):
 def test_an_unreachable_broker_is_one_clear_sentence():
     from tests.mosquitto import free_port
 
-    problem = probe_broker(Broker("127.0.0.1", free_port()), timeout=2)
-    assert problem is not None and "is not reachable" in problem
+    probe = probe_broker(Broker("127.0.0.1", free_port()), timeout=2)
+    assert not probe.refused
+    assert probe.problem is not None and "is not reachable" in probe.problem

@@ -325,6 +325,7 @@ def test_status_describes_accounts_and_home_assistant(panel: Panel, services: Fa
         "problems",
         "credentials",
         "home_assistant",
+        "publish",
         "accounts",
     }
     assert status["credentials"]["client_id"] == "fake-client-id"
@@ -355,3 +356,13 @@ def test_status_never_contains_a_secret(panel: Panel, services: FakeServices) ->
         assert all(secret not in s for s in _strings(body.get_json()))
     assert CLIENT_SECRET not in text
     assert len(body.get_json()["accounts"]) == 2
+
+
+def test_status_says_how_the_sensors_reach_home_assistant(panel: Panel) -> None:
+    publish = panel.get("/api/status").get_json()["publish"]
+    # Fakes have no MQTT broker: the core API, said in one sentence.
+    assert publish["mode"] == "core_api"
+    assert publish["broker"] is None
+    assert publish["connected"] is False
+    assert publish["devices"] == 0
+    assert publish["summary"].startswith("Core API")

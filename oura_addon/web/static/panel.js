@@ -385,6 +385,17 @@
   };
 
   function applyStatus(status) {
+    var publishLine = document.getElementById("publish-status");
+    if (publishLine && status.publish) {
+      var publish = status.publish;
+      publishLine.textContent = publish.summary;
+      publishLine.className = "status-line publish " + publish.mode +
+        (publish.mode === "mqtt" && !publish.connected ? " warning" : "");
+      publishLine.setAttribute("data-mode", publish.mode);
+      publishLine.setAttribute("data-broker", publish.broker || "");
+      publishLine.setAttribute("data-connected", publish.connected ? "true" : "false");
+      publishLine.setAttribute("data-devices", String(publish.devices));
+    }
     var haLine = document.getElementById("ha-status");
     if (haLine && status.home_assistant) {
       haLine.textContent = status.home_assistant.message;
