@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from oura_addon import catalogue
+from oura_addon.homeassistant import HomeAssistantClient
 from oura_addon.homeassistant.statistics import StatisticsImporter
 from oura_addon.simulator import SimulatorServer
 from tests.addon_process import (
@@ -299,6 +300,7 @@ def test_statistics_are_imported_into_the_renamed_entity(panel, mqtt_core, tmp_p
             mqtt_core.ws_url,
             mqtt_core.token,
             tmp_path / "statistics.json",
+            ha_config=HomeAssistantClient(mqtt_core.api_url, mqtt_core.token).get_config,
             unique_ids=lambda: {"sensor.oura_average_hrv": unique_id},
         )
         today = date(2025, 11, 9)
