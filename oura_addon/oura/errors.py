@@ -7,6 +7,7 @@ Messages never contain a token, an authorization code or the client secret: call
 from __future__ import annotations
 
 from ..errors import AddonError
+from ..i18n import _l
 
 
 class OuraError(AddonError):
@@ -48,7 +49,7 @@ class AuthorizationDenied(OAuthError):
     def __init__(self, user_message: str | None = None) -> None:
         super().__init__(
             user_message
-            or "Access was not granted at Oura. Connect again and approve the requested data."
+            or _l("Access was not granted at Oura. Connect again and approve the requested data.")
         )
 
 
@@ -60,8 +61,10 @@ class InvalidGrant(OAuthError):
     def __init__(self, user_message: str | None = None) -> None:
         super().__init__(
             user_message
-            or "Oura no longer accepts this account's authorization. Reconnect the account "
-            "in the panel."
+            or _l(
+                "Oura no longer accepts this account's authorization. Reconnect the account "
+                "in the panel."
+            )
         )
 
 
@@ -71,9 +74,11 @@ class InvalidClient(OAuthError):
     def __init__(self, user_message: str | None = None) -> None:
         super().__init__(
             user_message
-            or "Oura did not accept the app's client secret. Copy the client secret again "
-            "from Oura's developer portal and save it in the panel (spaces around it are "
-            "removed), then connect again."
+            or _l(
+                "Oura did not accept the app's client secret. Copy the client secret again "
+                "from Oura's developer portal and save it in the panel (spaces around it are "
+                "removed), then connect again."
+            )
         )
 
 
@@ -82,8 +87,10 @@ class CodeRejected(InvalidGrant):
 
     def __init__(self) -> None:
         super().__init__(
-            "Oura refused the authorization code: it was already used or has expired "
-            "(a code works once, for 10 minutes). Click Connect again."
+            _l(
+                "Oura refused the authorization code: it was already used or has expired "
+                "(a code works once, for 10 minutes). Click Connect again."
+            )
         )
 
 
@@ -94,9 +101,12 @@ class UserLimitReached(OAuthError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Your Oura app has reached its limit of 10 users: an app Oura has not approved "
-            "serves at most 10 Oura accounts. Remove a user you no longer need from the app "
-            "in Oura's developer portal, or ask Oura to approve the app, then connect again."
+            _l(
+                "Your Oura app has reached its limit of 10 users: an app Oura has not approved "
+                "serves at most 10 Oura accounts. Remove a user you no longer need from the "
+                "app in Oura's developer portal, or ask Oura to approve the app, then connect "
+                "again."
+            )
         )
 
 
@@ -107,8 +117,11 @@ class WrongIssuer(OAuthError):
 
     def __init__(self, issuer: str) -> None:
         super().__init__(
-            f"This sign-in answer says it comes from {issuer[:100]!r}, not from Oura's "
-            "sign-in service, so it was not used. Click Connect again."
+            _l(
+                "This sign-in answer says it comes from %(issuer)r, not from Oura's sign-in "
+                "service, so it was not used. Click Connect again.",
+                issuer=issuer[:100],
+            )
         )
 
 
@@ -117,10 +130,19 @@ class RedirectUriMismatch(OAuthError):
 
     def __init__(self, redirect_uri: str | None = None) -> None:
         self.redirect_uri = redirect_uri
-        where = f"exactly {redirect_uri}" if redirect_uri else "the redirect URI shown in the panel"
         super().__init__(
-            f"Oura refused the redirect address. Register {where} as a redirect URI of your "
-            "app in Oura's developer portal (copy it from the panel), then connect again."
+            _l(
+                "Oura refused the redirect address. Register exactly %(uri)s as a redirect URI "
+                "of your app in Oura's developer portal (copy it from the panel), then connect "
+                "again.",
+                uri=redirect_uri,
+            )
+            if redirect_uri
+            else _l(
+                "Oura refused the redirect address. Register the redirect URI shown in the "
+                "panel as a redirect URI of your app in Oura's developer portal (copy it from "
+                "the panel), then connect again."
+            )
         )
 
 
@@ -132,8 +154,10 @@ class InvalidCallback(OAuthError):
     def __init__(self, user_message: str | None = None) -> None:
         super().__init__(
             user_message
-            or "No authorization code found. Paste the whole address your browser was sent "
-            "to after approving access at Oura."
+            or _l(
+                "No authorization code found. Paste the whole address your browser was sent "
+                "to after approving access at Oura."
+            )
         )
 
 
@@ -143,12 +167,19 @@ class OuraUnavailable(OAuthError):
     kind = "unavailable"
 
     def __init__(self, user_message: str | None = None, status: int | None = None) -> None:
-        problem = f" (it answered HTTP {status})" if status else ""
-        super().__init__(
-            user_message
-            or f"Oura's sign-in service has a problem right now{problem}. Nothing was "
-            "stored: try again in a few minutes."
+        default = (
+            _l(
+                "Oura's sign-in service has a problem right now (it answered HTTP %(status)s). "
+                "Nothing was stored: try again in a few minutes.",
+                status=status,
+            )
+            if status
+            else _l(
+                "Oura's sign-in service has a problem right now. Nothing was stored: try "
+                "again in a few minutes."
+            )
         )
+        super().__init__(user_message or default)
 
 
 # --- Data API ---
@@ -169,7 +200,11 @@ class AccessDenied(OuraApiError):
 
     def __init__(self, endpoint: str) -> None:
         super().__init__(
-            f"Oura refused {endpoint}: membership expired or scope not granted.", endpoint
+            _l(
+                "Oura refused %(endpoint)s: membership expired or scope not granted.",
+                endpoint=endpoint,
+            ),
+            endpoint,
         )
 
 
@@ -180,8 +215,12 @@ class MissingScope(OuraApiError):
 
     def __init__(self, endpoint: str, scope: str) -> None:
         super().__init__(
-            f"Oura did not grant access to {endpoint} (scope {scope}). Reconnect the account "
-            "and tick that data on Oura's consent page.",
+            _l(
+                "Oura did not grant access to %(endpoint)s (scope %(scope)s). Reconnect the "
+                "account and tick that data on Oura's consent page.",
+                endpoint=endpoint,
+                scope=scope,
+            ),
             endpoint,
         )
         self.scope = scope
@@ -195,8 +234,10 @@ class Unauthorized(OuraApiError):
     def __init__(self, endpoint: str = "", user_message: str | None = None) -> None:
         super().__init__(
             user_message
-            or "Oura rejected this account's access token even after a refresh. Reconnect "
-            "the account in the panel.",
+            or _l(
+                "Oura rejected this account's access token even after a refresh. Reconnect "
+                "the account in the panel."
+            ),
             endpoint,
         )
 
@@ -218,9 +259,15 @@ class RateLimited(OuraApiError):
     kind = "rate_limited"
 
     def __init__(self, endpoint: str, retry_after: float | None = None) -> None:
-        wait = f" for {retry_after:.0f} seconds" if retry_after is not None else ""
         super().__init__(
-            f"Oura is rate limiting requests{wait}; the next sync will try again.", endpoint
+            _l(
+                "Oura is rate limiting requests for %(seconds)s seconds; the next sync will "
+                "try again.",
+                seconds=f"{retry_after:.0f}",
+            )
+            if retry_after is not None
+            else _l("Oura is rate limiting requests; the next sync will try again."),
+            endpoint,
         )
         self.retry_after = retry_after
 
@@ -229,7 +276,9 @@ class NotFound(OuraApiError):
     kind = "not_found"
 
     def __init__(self, endpoint: str) -> None:
-        super().__init__(f"Oura has no {endpoint} document at that address.", endpoint)
+        super().__init__(
+            _l("Oura has no %(endpoint)s document at that address.", endpoint=endpoint), endpoint
+        )
 
 
 class InvalidRequest(OuraApiError):
@@ -238,8 +287,16 @@ class InvalidRequest(OuraApiError):
     kind = "invalid_request"
 
     def __init__(self, endpoint: str, detail: str = "") -> None:
-        reason = f": {detail}" if detail else ""
-        super().__init__(f"Oura rejected the request for {endpoint}{reason}.", endpoint)
+        super().__init__(
+            _l(
+                "Oura rejected the request for %(endpoint)s: %(detail)s.",
+                endpoint=endpoint,
+                detail=detail,
+            )
+            if detail
+            else _l("Oura rejected the request for %(endpoint)s.", endpoint=endpoint),
+            endpoint,
+        )
         self.detail = detail
 
 
@@ -249,9 +306,18 @@ class ApiUnavailable(OuraApiError):
     kind = "unavailable"
 
     def __init__(self, endpoint: str, reason: str = "") -> None:
-        why = f" ({reason})" if reason else ""
         super().__init__(
-            f"Oura's API is unavailable for {endpoint}{why}; the next sync will try again.",
+            _l(
+                "Oura's API is unavailable for %(endpoint)s (%(reason)s); the next sync will "
+                "try again.",
+                endpoint=endpoint,
+                reason=reason,
+            )
+            if reason
+            else _l(
+                "Oura's API is unavailable for %(endpoint)s; the next sync will try again.",
+                endpoint=endpoint,
+            ),
             endpoint,
         )
 
