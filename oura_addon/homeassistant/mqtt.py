@@ -44,7 +44,7 @@ from .discovery import (
     descriptions,
     device_messages,
 )
-from .publisher import PublishResult
+from .publisher import PublishResult, PublishStatus
 from .rest import valid_entity_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def probe_broker(broker: Broker, timeout: float = 5.0) -> Probe:
     return outcome[0]
 
 
-class MqttPublisher:
+class MqttPublisher(PublishStatus):
     def __init__(
         self,
         *,
@@ -180,9 +180,6 @@ class MqttPublisher:
         self._last_lookup = 0.0
         self._stopping = False
         self.messages_sent = 0
-        self.last_error: Text | None = None
-        self.last_error_at: datetime | None = None
-        self.last_success: datetime | None = None
         stored = self._load()
         self._desired: dict[str, EntityState] = stored["states"]
         self._identities: dict[str, str] = stored["identities"]
@@ -486,16 +483,6 @@ class MqttPublisher:
         )
 
     # -- status and storage ----------------------------------------------------------------------
-
-    def _succeeded(self) -> None:
-        with self._lock:
-            self.last_success = self._clock()
-            self.last_error = None
-
-    def _failed(self, message: Text) -> None:
-        with self._lock:
-            self.last_error = message
-            self.last_error_at = self._clock()
 
     def _load(self) -> dict[str, Any]:
         empty: dict[str, Any] = {"states": {}, "identities": {}, "devices": {}, "removals": {}}

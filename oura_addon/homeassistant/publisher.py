@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from ..i18n import _l
+from ..i18n import Text, _l
 from ..states import EntityState
 from ..storage import CorruptFileError, read_json, write_json
 from .rest import HomeAssistantClient, HomeAssistantError, valid_entity_id
@@ -86,7 +86,27 @@ class Publisher(Protocol):
         ...
 
 
-class CoreApiPublisher:
+class PublishStatus:
+    """The status every publisher keeps for the panel; subclasses set ``_lock`` and ``_clock``."""
+
+    _lock: threading.Lock
+    _clock: Callable[[], datetime]
+    last_error: Text | None = None
+    last_error_at: datetime | None = None
+    last_success: datetime | None = None
+
+    def _succeeded(self) -> None:
+        with self._lock:
+            self.last_success = self._clock()
+            self.last_error = None
+
+    def _failed(self, message: str) -> None:
+        with self._lock:
+            self.last_error = message if isinstance(message, Text) else Text(message)
+            self.last_error_at = self._clock()
+
+
+class CoreApiPublisher(PublishStatus):
     """Keeps Home Assistant's copy of our entities equal to the latest desired states.
 
     ``_confirmed`` holds what Home Assistant acknowledged, oldest acknowledgement first;
@@ -108,9 +128,6 @@ class CoreApiPublisher:
         self._lock = threading.Lock()  # the maps and status, held briefly
         self._confirmed: OrderedDict[str, EntityState] = OrderedDict()
         self._pending: dict[str, EntityState] = self._load()
-        self.last_error: str | None = None
-        self.last_error_at: datetime | None = None
-        self.last_success: datetime | None = None
 
     # -- what the scheduler calls --------------------------------------------------------
 
@@ -244,16 +261,6 @@ class CoreApiPublisher:
             status = rejected[0][1].status
         self._failed(message)
         raise PublishError(message, status, failed)
-
-    def _succeeded(self) -> None:
-        with self._lock:
-            self.last_success = self._clock()
-            self.last_error = None
-
-    def _failed(self, message: str) -> None:
-        with self._lock:
-            self.last_error = message
-            self.last_error_at = self._clock()
 
     def _load(self) -> dict[str, EntityState]:
         try:

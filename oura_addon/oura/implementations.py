@@ -88,6 +88,19 @@ def code_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def _code_request(
+    credentials: AppCredentials, redirect_uri: str, state: str, scope: str
+) -> dict[str, str]:
+    """The authorization-code request both providers take, before their own additions."""
+    return {
+        "response_type": "code",
+        "client_id": credentials.client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "scope": scope,
+    }
+
+
 def _with_query(url: str, params: dict[str, str]) -> str:
     separator = "&" if urlsplit(url).query else "?"
     return url + separator + urlencode(params, quote_via=quote)
@@ -114,13 +127,8 @@ class ClassicPortal:
         scopes: Iterable[str],
         code_verifier: str,
     ) -> Authorization:
-        params = {
-            "response_type": "code",
-            "client_id": credentials.client_id,
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "scope": " ".join(bare_scope(s) for s in scopes),
-        }
+        scope = " ".join(bare_scope(s) for s in scopes)
+        params = _code_request(credentials, redirect_uri, state, scope)
         return Authorization(_with_query(self._authorize_url, params), self.portal)
 
     def token_url(self) -> str:
@@ -237,13 +245,9 @@ class NewPortal:
         scopes: Iterable[str],
         code_verifier: str,
     ) -> Authorization:
-        params = {
-            "response_type": "code",
-            "client_id": credentials.client_id,
-            "redirect_uri": redirect_uri,
-            "state": state,
-            # Bare names are silently not granted there.
-            "scope": " ".join(NEW_SCOPE_PREFIX + bare_scope(s) for s in scopes),
+        # Bare names are silently not granted there.
+        scope = " ".join(NEW_SCOPE_PREFIX + bare_scope(s) for s in scopes)
+        params = _code_request(credentials, redirect_uri, state, scope) | {
             "code_challenge": code_challenge(code_verifier),
             "code_challenge_method": "S256",
             # Show the boxes again on a reconnect, so missing data can be granted.
