@@ -46,6 +46,9 @@ class _CountingRecorder:
     def dialect(self) -> Dialect:
         return dialect_for(None)  # the current releases'
 
+    def registry_ids(self, session: object) -> dict[str, str]:
+        return {}  # core-API mode: every statistic under its default id
+
     def command(self, payload: Mapping[str, Any]) -> Any:
         if payload["type"] == "recorder/import_statistics":
             self.imports += 1

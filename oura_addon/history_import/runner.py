@@ -59,6 +59,10 @@ class StatisticsTarget(Protocol):
         """The metadata keys the running Home Assistant release expects."""
         ...
 
+    def registry_ids(self, session: StatisticsSession) -> Mapping[str, str]:
+        """Default statistic id -> the registry entity's id, where they differ (MQTT mode)."""
+        ...
+
 
 class HistoryImport:
     def __init__(
@@ -233,7 +237,12 @@ class HistoryImport:
                 self._update(account, run_id, partial(jobs.failed, message=message))
                 return
             except (OuraApiError, WebSocketError, CommandRefused) as err:
-                message = _l("%(reason)s Trying again shortly.", reason=_sentence(err))
+                if isinstance(err, OuraApiError):
+                    message = _l("%(reason)s Trying again shortly.", reason=_sentence(err))
+                else:  # the details (an address, an exception) are in the log
+                    message = _l(
+                        "Home Assistant's statistics are unreachable. Trying again shortly."
+                    )
                 _LOGGER.warning("History import of %s: %s", account, _sentence(err))
                 retry = partial(jobs.chunk_failed, message=message, give_up_after=GIVE_UP_AFTER)
                 self._update(account, run_id, retry)
@@ -292,11 +301,14 @@ class HistoryImport:
         new_anchors: dict[str, float] = {}
         dialect = self._statistics.dialect()
         with self._statistics.session() as session:
+            # In MQTT mode a renamed entity keeps its statistics under its new id.
+            current = self._statistics.registry_ids(session)
             for sensor in sensors:
                 days = values.get(sensor.key) or {}
                 if not days:
                     continue
-                sid = statistic_id(prefix, sensor.key)
+                default = statistic_id(prefix, sensor.key)
+                sid = current.get(default, default)
                 if not sensor.total:
                     metadata = dialect.statistic_metadata(sid, sensor.unit)
                     session.command(_import(metadata, mean_rows(days, tz)))

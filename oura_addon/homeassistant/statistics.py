@@ -28,7 +28,7 @@ from ..catalogue import STATISTIC_SENSORS
 from ..history_import.days import reconciled_sensors
 from ..settings import RECONCILE_DAYS_RANGE
 from .dialect import Dialect, dialect_for
-from .registry import statistic_ids
+from .registry import CommandSession, statistic_ids
 from .rest import HomeAssistantError
 from .websocket import (
     DEFAULT_TIMEOUT,
@@ -286,7 +286,7 @@ class StatisticsImporter:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _registry_ids(self, session: WebSocketSession) -> dict[str, str]:
+    def registry_ids(self, session: CommandSession) -> dict[str, str]:
         """Where each statistic lives now: a renamed entity's statistics follow it."""
         if self._unique_ids is None:
             return {}
@@ -324,7 +324,7 @@ class StatisticsImporter:
             with connect(
                 self.ws_url, self._token, timeout=self._timeout, connector=self._connect
             ) as session:
-                renamed = self._registry_ids(session)
+                renamed = self.registry_ids(session)
                 for sid, days in waiting.items():
                     target = renamed.get(sid, sid)  # a renamed entity keeps its statistics
                     try:

@@ -20,6 +20,7 @@ class FakeRecorder:
         self.commands: list[str] = []
         self.fail_after: int | None = None  # imports accepted before "Home Assistant" is gone
         self.lock = threading.Lock()
+        self.renamed: dict[str, str] = {}  # default entity id -> the registry's (MQTT mode)
 
     @contextmanager
     def session(self) -> Iterator[FakeRecorder]:
@@ -27,6 +28,9 @@ class FakeRecorder:
 
     def dialect(self) -> Dialect:
         return dialect_for("2025.4.4")  # has_mean/has_sum, which the tests read
+
+    def registry_ids(self, session: object) -> dict[str, str]:
+        return dict(self.renamed)
 
     def command(self, payload: Mapping[str, Any]) -> Any:
         with self.lock:

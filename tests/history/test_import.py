@@ -150,3 +150,12 @@ def test_windows_are_wide_paged_and_never_asked_twice(rig_factory):
             assert span.days <= CHUNK_DAYS + 2
     # 2 groups of 2 endpoints, 4 of 1, ~3 chunks, a few pages each, plus the first-day probe.
     assert len(asked) < 150
+
+
+def test_a_renamed_entity_gets_its_history_under_its_new_id(rig_factory):
+    rig = rig_factory(days=20)
+    rig.recorder.renamed = {"sensor.oura_sleep_score": "sensor.bedroom_sleep"}
+    assert _run(rig)["state"] == "done"
+    rows = rig.recorder.snapshot()
+    assert len(rows["sensor.bedroom_sleep"]) == 19
+    assert "sensor.oura_sleep_score" not in rows

@@ -162,6 +162,9 @@ class _GoesAway:
     def dialect(self):
         return self.real.dialect()
 
+    def registry_ids(self, session):
+        return self.real.registry_ids(session)
+
     @contextmanager
     def session(self):
         with self.real.session() as session:
