@@ -178,7 +178,10 @@ class AccountView:
                 for plan in snap.schedule
             ],
             "entities": [row.to_json() for row in self.entities],
-            "history": self.history_status,
+            "history": {
+                **self.history_status,
+                "message": text(self.history_status.get("message")),
+            },
         }
 
 
