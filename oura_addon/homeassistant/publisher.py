@@ -110,8 +110,10 @@ class CoreApiPublisher(PublishStatus):
     """Keeps Home Assistant's copy of our entities equal to the latest desired states.
 
     ``_confirmed`` holds what Home Assistant acknowledged, oldest acknowledgement first;
-    ``_pending`` what it still has to receive. Both are persisted together in
-    ``state_path`` so an add-on restart can re-post everything before any Oura call.
+    ``_pending`` what it still has to receive; ``_removing`` the entities it must still
+    delete (Home Assistant was unreachable when their account went). All three are persisted
+    together in ``state_path`` so an add-on restart can re-post everything before any Oura
+    call, and no removed account's entities linger.
     """
 
     def __init__(
@@ -127,7 +129,7 @@ class CoreApiPublisher(PublishStatus):
         self._io = threading.RLock()  # one conversation with Home Assistant at a time
         self._lock = threading.Lock()  # the maps and status, held briefly
         self._confirmed: OrderedDict[str, EntityState] = OrderedDict()
-        self._pending: dict[str, EntityState] = self._load()
+        self._pending, self._removing = self._load()
 
     # -- what the scheduler calls --------------------------------------------------------
 
@@ -139,12 +141,14 @@ class CoreApiPublisher(PublishStatus):
         """
         with self._io:
             with self._lock:
+                self._removing.difference_update(desired)  # the account came back
                 for entity_id, state in desired.items():
                     confirmed = self._confirmed.get(entity_id)
                     if confirmed is None or _fingerprint(confirmed) != _fingerprint(state):
                         self._pending[entity_id] = state
                         self._confirmed.pop(entity_id, None)
                 batch = dict(self._pending)
+            self._retry_removals()
             unchanged = len(desired.keys() - batch.keys())
             return self._flush(batch, unchanged)
 
@@ -155,6 +159,7 @@ class CoreApiPublisher(PublishStatus):
                 self._pending.update(self._confirmed)
                 self._confirmed.clear()
                 batch = dict(self._pending)
+            self._retry_removals()
             return self._flush(batch, 0)
 
     def ensure_present(self) -> bool:
@@ -175,6 +180,7 @@ class CoreApiPublisher(PublishStatus):
                 self._failed(err.user_message)
                 raise
             if present:
+                self._retry_removals()
                 self._succeeded()
                 return False
             _LOGGER.info(
@@ -184,23 +190,23 @@ class CoreApiPublisher(PublishStatus):
             return True
 
     def remove(self, entity_ids: Iterable[str]) -> int:
-        """Delete entities from Home Assistant and forget them; returns how many it had."""
-        entity_ids = list(entity_ids)
+        """Delete entities from Home Assistant and forget them; returns how many it had.
+
+        When Home Assistant cannot be reached the deletions are remembered (also across an
+        add-on restart) and sent with the next successful conversation; the error is raised.
+        """
         with self._io:
             with self._lock:
                 for entity_id in entity_ids:
                     self._confirmed.pop(entity_id, None)
                     self._pending.pop(entity_id, None)
+                    self._removing.add(entity_id)
             self._save()
-            removed = 0
-            for entity_id in entity_ids:
-                try:
-                    removed += self._client.delete_state(entity_id)
-                except HomeAssistantError as err:
-                    if err.concerns_one_entity:
-                        continue
-                    self._failed(err.user_message)
-                    raise
+            try:
+                removed = self._send_removals()
+            except HomeAssistantError as err:
+                self._failed(err.user_message)
+                raise
             self._succeeded()
             return removed
 
@@ -212,6 +218,37 @@ class CoreApiPublisher(PublishStatus):
             return {**self._confirmed, **self._pending}
 
     # -- internals -------------------------------------------------------------------------
+
+    def _send_removals(self) -> int:
+        """Delete every entity still to be removed; raises when Home Assistant is away."""
+        with self._lock:
+            removing = sorted(self._removing)
+        removed = 0
+        try:
+            for entity_id in removing:
+                try:
+                    removed += self._client.delete_state(entity_id)
+                except HomeAssistantError as err:
+                    if not err.concerns_one_entity:
+                        raise
+                with self._lock:
+                    self._removing.discard(entity_id)
+        finally:
+            if removing:
+                self._save()
+        return removed
+
+    def _retry_removals(self) -> None:
+        """Send removals left from a failure; a failure again is reported by what follows."""
+        with self._lock:
+            if not self._removing:
+                return
+        try:
+            removed = self._send_removals()
+        except HomeAssistantError as err:
+            _LOGGER.debug("Removals wait for Home Assistant: %s", err)
+            return
+        _LOGGER.info("Removed %s entities of a removed account from Home Assistant", removed)
 
     def _flush(self, batch: Mapping[str, EntityState], unchanged: int) -> PublishResult:
         if not batch:
@@ -262,31 +299,39 @@ class CoreApiPublisher(PublishStatus):
         self._failed(message)
         raise PublishError(message, status, failed)
 
-    def _load(self) -> dict[str, EntityState]:
+    def _load(self) -> tuple[dict[str, EntityState], set[str]]:
+        """The states to post again and the entities still to delete, from ``state_path``."""
         try:
             stored = read_json(self._path, use_backup=True)
         except CorruptFileError as err:
             _LOGGER.warning("%s; starting with no published states", err)
-            return {}
+            return {}, set()
         if stored is None:
-            return {}
+            return {}, set()
         states = stored.get("states") if isinstance(stored, dict) else None
         if not isinstance(states, dict):
             _LOGGER.warning("%s has an unexpected shape; starting empty", self._path.name)
-            return {}
+            return {}, set()
         loaded: dict[str, EntityState] = {}
         for entity_id, body in states.items():
             if isinstance(entity_id, str) and isinstance(body, dict) and valid_entity_id(entity_id):
                 loaded[entity_id] = EntityState.from_json(entity_id, body)
-        return loaded
+        removing = stored.get("removing")  # absent in files written before it existed
+        gone = {
+            e
+            for e in (removing if isinstance(removing, list) else [])
+            if isinstance(e, str) and valid_entity_id(e)
+        }
+        return loaded, gone - loaded.keys()
 
     def _save(self) -> None:
         with self._lock:
             states = {e: s.to_json() for e, s in {**self._confirmed, **self._pending}.items()}
+            removing = sorted(self._removing)
         try:
             write_json(
                 self._path,
-                {"format": PUBLISHED_FORMAT, "states": states},
+                {"format": PUBLISHED_FORMAT, "states": states, "removing": removing},
                 keep_backup=True,
             )
         except (OSError, TypeError, ValueError) as err:

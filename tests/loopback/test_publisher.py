@@ -379,6 +379,51 @@ def test_remove_deletes_the_entities_and_forgets_them(fake_ha, client, state_pat
     assert "sensor.oura_sleep_score" not in json.loads(state_path.read_text())["states"]
 
 
+def test_a_removal_while_ha_is_down_is_sent_once_it_is_back(fake_ha, client, state_path):
+    publisher = CoreApiPublisher(client, state_path)
+    publisher.publish(desired(sleep_score("80"), readiness("70")))
+    fake_ha.stop()
+    with pytest.raises(HomeAssistantError):
+        publisher.remove(["sensor.oura_sleep_score"])
+    fake_ha.start()
+
+    publisher.publish(desired(readiness("71")))  # the next cycle of the accounts left
+
+    assert "sensor.oura_sleep_score" not in fake_ha.states
+    assert fake_ha.states["sensor.oura_readiness_score"]["state"] == "71"
+    assert publisher.last_error is None
+
+
+def test_a_removal_while_ha_is_down_survives_an_addon_restart(fake_ha, state_path):
+    publisher = CoreApiPublisher(make_client(fake_ha), state_path)
+    publisher.publish(desired(sleep_score("80"), readiness("70")))
+    fake_ha.stop()
+    with pytest.raises(HomeAssistantError):
+        publisher.remove(["sensor.oura_sleep_score"])
+
+    restarted = CoreApiPublisher(make_client(fake_ha), state_path)
+    fake_ha.start()
+    restarted.republish_all()  # what the add-on does first after a start
+
+    assert "sensor.oura_sleep_score" not in fake_ha.states
+    assert fake_ha.states["sensor.oura_readiness_score"]["state"] == "70"
+    assert json.loads(state_path.read_text())["removing"] == []
+
+
+def test_an_entity_published_again_is_no_longer_removed(fake_ha, client, state_path):
+    publisher = CoreApiPublisher(client, state_path)
+    publisher.publish(desired(sleep_score("80")))
+    fake_ha.stop()
+    with pytest.raises(HomeAssistantError):
+        publisher.remove(["sensor.oura_sleep_score"])
+    fake_ha.start()
+
+    publisher.publish(desired(sleep_score("81")))  # the account was connected again
+    publisher.ensure_present()
+
+    assert fake_ha.states["sensor.oura_sleep_score"]["state"] == "81"
+
+
 # -- the client ---------------------------------------------------------------------------------
 
 
