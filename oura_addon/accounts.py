@@ -24,7 +24,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .errors import AddonError
+from .errors import AddonError, InvalidInput
+from .i18n import _l, stored_text
 from .oura.endpoints import DEFAULT_SCOPES
 from .oura.tokens import TokenSet
 from .states import entity_prefix
@@ -55,9 +56,9 @@ NOT_CONNECTED = Connection.NOT_CONNECTED
 
 ACCOUNTS_DIR_MODE = 0o700
 
-UNREADABLE_MESSAGE = "Stored credentials are unreadable; reconnect this account."
-NOT_CONNECTED_MESSAGE = "This account is not connected yet; connect it from the panel."
-REFUSED_MESSAGE = "Oura refused the stored authorization; reconnect this account."
+UNREADABLE_MESSAGE = _l("Stored credentials are unreadable; reconnect this account.")
+NOT_CONNECTED_MESSAGE = _l("This account is not connected yet; connect it from the panel.")
+REFUSED_MESSAGE = _l("Oura refused the stored authorization; reconnect this account.")
 
 _NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
 # Bad names are echoed in messages, but never more of them than this.
@@ -86,11 +87,14 @@ def excerpt(name: object) -> str:
 
 
 def validate_name(name: str) -> str:
-    """Return ``name`` if it is a usable account name, else raise ValueError saying why."""
+    """Return ``name`` if it is a usable account name, else raise InvalidInput saying why."""
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
-        raise ValueError(
-            f"Account name {excerpt(name)} is not valid: use 1-32 lowercase letters, "
-            "digits or underscores, starting with a letter (for example 'oura' or 'partner_2')."
+        raise InvalidInput(
+            _l(
+                "Account name %(name)s is not valid: use 1-32 lowercase letters, digits or "
+                "underscores, starting with a letter (for example 'oura' or 'partner_2').",
+                name=excerpt(name),
+            )
         )
     return name
 
@@ -165,7 +169,7 @@ def _account_view(document: Mapping[str, Any]) -> Account:
         created_at=_parse_time(document.get("created_at")),
         email=document.get("email"),
         connection=_connection(document),
-        auth_error=document.get("auth_error"),
+        auth_error=stored_text(document["auth_error"]) if document.get("auth_error") else None,
         has_tokens=tokens is not None,
         scopes=tokens.scopes if tokens else (),
         token_expires_at=datetime.fromtimestamp(tokens.expires_at, UTC) if tokens else None,

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import InvalidInput
+from .i18n import _l
 from .oura.implementations import PORTALS
 from .oura.tokens import AppCredentials
 from .storage import CorruptFileError, delete_with_backup, read_versioned, write_versioned
@@ -21,8 +23,8 @@ _LOGGER = logging.getLogger(__name__)
 SOURCE_OPTIONS = "options"
 SOURCE_PANEL = "panel"
 
-UNREADABLE_MESSAGE = "The stored client credentials are unreadable; enter them again."
-PARTIAL_OPTIONS_MESSAGE = (
+UNREADABLE_MESSAGE = _l("The stored client credentials are unreadable; enter them again.")
+PARTIAL_OPTIONS_MESSAGE = _l(
     "The add-on configuration sets only one of client_id and client_secret; "
     "set both there, or clear both and enter them in the panel."
 )
@@ -106,24 +108,26 @@ class AppCredentialsStore:
         """Store credentials entered in the panel.
 
         An empty secret keeps the stored one (the panel never echoes it back), as long as
-        the client id is unchanged; so does a missing ``portal``. Raises ValueError with a
+        the client id is unchanged; so does a missing ``portal``. Raises InvalidInput with a
         message for the form.
         """
         client_id = _clean(client_id)
         client_secret = _clean(client_secret)
         if not client_id:
-            raise ValueError("Enter the client id of your Oura application.")
+            raise InvalidInput(_l("Enter the client id of your Oura application."))
         if any(c.isspace() for c in client_id) or len(client_id) > 256:
-            raise ValueError("The client id looks wrong: copy it again from the Oura portal.")
+            raise InvalidInput(_l("The client id looks wrong: copy it again from the Oura portal."))
         if portal is not None and portal not in PORTALS:
-            raise ValueError("Say where the Oura app was created: new or classic.")
+            raise InvalidInput(_l("Say where the Oura app was created: new or classic."))
         with self._lock:
             stored, _ = self._read_panel()
             if not client_secret:
                 if stored is None:
-                    raise ValueError("Enter the client secret of your Oura application.")
+                    raise InvalidInput(_l("Enter the client secret of your Oura application."))
                 if stored.client_id != client_id:
-                    raise ValueError("Enter the client secret that belongs to the new client id.")
+                    raise InvalidInput(
+                        _l("Enter the client secret that belongs to the new client id.")
+                    )
                 client_secret = stored.client_secret
             document = {"client_id": client_id, "client_secret": client_secret}
             if portal is None and stored is not None and stored.client_id == client_id:
@@ -160,7 +164,7 @@ class AppCredentialsStore:
         """A summary safe to render on a page: never the secret."""
         panel, panel_problem = self._read_panel()
         options = self._options()
-        problems = []
+        problems: list[str] = []
         if bool(self._options_client_id) != bool(self._options_secret):
             problems.append(PARTIAL_OPTIONS_MESSAGE)
         if panel_problem and options is None:

@@ -16,6 +16,10 @@ class AddonError(Exception):
         self.user_message = user_message
 
 
+class InvalidInput(AddonError, ValueError):
+    """A value the user entered is refused; ``user_message`` says how to fix it."""
+
+
 def user_message(err: BaseException) -> str:
     """What to tell the user about ``err``: its sentence, or its text for unexpected errors."""
     if isinstance(err, AddonError):

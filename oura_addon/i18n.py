@@ -61,6 +61,11 @@ def _l(msgid: str, **params: object) -> Text:
     return Text(msgid, params)
 
 
+def stored_text(sentence: str) -> Text:
+    """A sentence read back from a file: translatable again when it was a fixed one."""
+    return sentence if isinstance(sentence, Text) else Text(sentence)
+
+
 def _load_catalogue(path: Path) -> gettext.GNUTranslations:
     stat = path.stat()
     return _compiled_catalogue(path, stat.st_mtime_ns, stat.st_size)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .i18n import _l
 from .oura.implementations import PORTALS
 
 DEFAULT_OURA_API_URL = "https://api.ouraring.com"
@@ -75,7 +76,14 @@ def _url(value: str, name: str, problems: list[str], fallback: str) -> str:
     value = value.strip().rstrip("/")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
-        problems.append(f"{name} must be an http(s) or ws(s) URL, got {value!r}; using {fallback}.")
+        problems.append(
+            _l(
+                "%(name)s must be an http(s) or ws(s) URL, got %(value)r; using %(fallback)s.",
+                name=name,
+                value=value,
+                fallback=fallback,
+            )
+        )
         return fallback
     return value
 
@@ -91,20 +99,33 @@ def _int_option(
     if raw is None:
         return default
     low, high = bounds
+    # Option values are shown as the options editor writes them, not in the locale's digits.
+    not_a_number = _l(
+        "Option %(key)s must be a whole number from %(low)s to %(high)s; using %(default)s.",
+        key=key,
+        low=low,
+        high=high,
+        default=default,
+    )
     if isinstance(raw, bool) or not isinstance(raw, int | str):
-        problems.append(
-            f"Option {key} must be a whole number from {low} to {high}; using {default}."
-        )
+        problems.append(not_a_number)
         return default
     try:
         value = int(raw)
     except ValueError:
-        problems.append(
-            f"Option {key} must be a whole number from {low} to {high}; using {default}."
-        )
+        problems.append(not_a_number)
         return default
     if not low <= value <= high:
-        problems.append(f"Option {key}={value} is outside {low}..{high}; using {default}.")
+        problems.append(
+            _l(
+                "Option %(key)s=%(value)s is outside %(low)s..%(high)s; using %(default)s.",
+                key=key,
+                value=value,
+                low=low,
+                high=high,
+                default=default,
+            )
+        )
         return default
     return value
 
@@ -114,7 +135,7 @@ def _str_option(options: Mapping[str, object], key: str, problems: list[str]) ->
     if raw is None:
         return None
     if not isinstance(raw, str):
-        problems.append(f"Option {key} must be text; ignoring it.")
+        problems.append(_l("Option %(key)s must be text; ignoring it.", key=key))
         return None
     return raw.strip() or None
 
@@ -124,15 +145,28 @@ def read_options(path: Path) -> tuple[dict[str, object], list[str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}, [f"No options file at {path}; using defaults."]
+        return {}, [_l("No options file at %(path)s; using defaults.", path=str(path))]
     except OSError as err:
-        return {}, [f"Cannot read {path}: {err.strerror}; using defaults."]
+        return {}, [
+            _l(
+                "Cannot read %(path)s (%(error)s); using defaults.",
+                path=str(path),
+                error=err.strerror or type(err).__name__,
+            )
+        ]
     try:
         options = json.loads(text)
     except json.JSONDecodeError as err:
-        return {}, [f"{path} is not valid JSON ({err.msg} at line {err.lineno}); using defaults."]
+        return {}, [
+            _l(
+                "%(path)s is not valid JSON (%(error)s at line %(line)s); using defaults.",
+                path=str(path),
+                error=err.msg,
+                line=err.lineno,
+            )
+        ]
     if not isinstance(options, dict):
-        return {}, [f"{path} must hold a JSON object; using defaults."]
+        return {}, [_l("%(path)s must hold a JSON object; using defaults.", path=str(path))]
     return options, []
 
 
@@ -152,7 +186,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if not 0 <= port <= 65535:
             raise ValueError
     except ValueError:
-        problems.append(f"OURA_ADDON_PORT={port_text!r} is not a port number; using 8099.")
+        problems.append(
+            _l(
+                "OURA_ADDON_PORT=%(value)r is not a port number; using %(default)s.",
+                value=port_text,
+                default=defaults.port,
+            )
+        )
         port = defaults.port
 
     trusted = tuple(
@@ -208,20 +248,33 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     portal = _str_option(options, "portal", problems)
     if portal is not None and portal not in PORTALS:
         problems.append(
-            f"Option portal must be new or classic, got {portal[:40]!r}; the add-on finds out "
-            "which kind of app it is when you connect."
+            _l(
+                "Option portal must be new or classic, got %(value)r; the add-on finds out "
+                "which kind of app it is when you connect.",
+                value=portal[:40],
+            )
         )
         portal = None
 
     log_level = _str_option(options, "log_level", problems) or "info"
     if log_level not in LOG_LEVELS:
-        problems.append(f"Option log_level must be one of {', '.join(LOG_LEVELS)}; using info.")
+        problems.append(
+            _l(
+                "Option log_level must be one of %(choices)s; using %(default)s.",
+                choices=", ".join(LOG_LEVELS),
+                default="info",
+            )
+        )
         log_level = "info"
 
     publish_mode = _str_option(options, "publish_mode", problems) or "auto"
     if publish_mode not in PUBLISH_MODES:
         problems.append(
-            f"Option publish_mode must be one of {', '.join(PUBLISH_MODES)}; using auto."
+            _l(
+                "Option publish_mode must be one of %(choices)s; using %(default)s.",
+                choices=", ".join(PUBLISH_MODES),
+                default="auto",
+            )
         )
         publish_mode = "auto"
     mqtt_port = (

@@ -91,7 +91,12 @@ class HomeAssistantClient:
             body = json.dumps(state.to_json(), allow_nan=False)
         except (TypeError, ValueError) as err:
             raise HomeAssistantError(
-                f"The state of {state.entity_id} cannot be sent as JSON ({err}).", 400
+                _l(
+                    "The state of %(entity_id)s cannot be sent as JSON (%(error)s).",
+                    entity_id=state.entity_id,
+                    error=str(err),
+                ),
+                400,
             ) from None
         self._request(
             "POST",
@@ -144,8 +149,11 @@ class HomeAssistantClient:
     def _check_entity_id(entity_id: str) -> None:
         if not valid_entity_id(entity_id):
             raise HomeAssistantError(
-                f"{entity_id!r} is not a valid Home Assistant entity id "
-                "(lower-case letters, digits and underscores around one dot).",
+                _l(
+                    "%(entity_id)r is not a valid Home Assistant entity id "
+                    "(lower-case letters, digits and underscores around one dot).",
+                    entity_id=entity_id,
+                ),
                 400,
             )
 

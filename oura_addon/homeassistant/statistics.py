@@ -26,6 +26,7 @@ from typing import Any
 from .. import storage
 from ..catalogue import STATISTIC_SENSORS
 from ..history_import.days import reconciled_sensors
+from ..i18n import _l
 from ..settings import RECONCILE_DAYS_RANGE
 from .dialect import Dialect, dialect_for
 from .registry import CommandSession, statistic_ids
@@ -266,7 +267,7 @@ class StatisticsImporter:
         """
         if self._waiting_after_refusal():
             raise WebSocketError(
-                "Home Assistant refused the add-on's token; trying again within the hour.",
+                _l("Home Assistant refused the add-on's token; trying again within the hour."),
                 auth_refused=True,
             )
         try:
@@ -344,7 +345,11 @@ class StatisticsImporter:
                 self._auth_refused_at = self._clock()
             return accepted, err.user_message
         if refused:
-            return accepted, "Home Assistant refused the import of " + ", ".join(refused) + "."
+            refusal = _l(
+                "Home Assistant refused the import of %(statistics)s.",
+                statistics=", ".join(refused),
+            )
+            return accepted, refusal
         return accepted, None
 
     def _load(self) -> dict[str, StatisticDays]:

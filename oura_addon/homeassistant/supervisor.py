@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from ..http import new_session
+from ..i18n import _l
 from ..settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class SupervisorClient:
 
         400 means no broker add-on provides the service."""
         if not self._token:
-            return None, "the add-on has no Supervisor token"
+            return None, _l("the add-on has no Supervisor token")
         try:
             response = self._session.get(
                 f"{self.url}/services/mqtt",

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import websocket
 
+from ..i18n import _l
 from .rest import HomeAssistantError
 
 DEFAULT_TIMEOUT = 10.0
@@ -70,20 +71,28 @@ class WebSocketSession:
         hello = self.receive()
         if hello.get("type") != "auth_required":
             raise WebSocketError(
-                f"Home Assistant's websocket API opened with {hello.get('type')!r} "
-                "instead of asking for authentication."
+                _l(
+                    "Home Assistant's websocket API opened with %(answer)r instead of asking "
+                    "for authentication.",
+                    answer=hello.get("type"),
+                )
             )
         self._connection.send(json.dumps({"type": "auth", "access_token": token}))
         answer = self.receive()
         if answer.get("type") == "auth_invalid":
             raise WebSocketError(
-                "Home Assistant refused the add-on's token on its websocket API; past days "
-                "are imported once it accepts it (the add-on needs homeassistant_api access).",
+                _l(
+                    "Home Assistant refused the add-on's token on its websocket API; past days "
+                    "are imported once it accepts it (the add-on needs homeassistant_api access)."
+                ),
                 auth_refused=True,
             )
         if answer.get("type") != "auth_ok":
             raise WebSocketError(
-                f"Home Assistant answered the websocket login with {answer.get('type')!r}."
+                _l(
+                    "Home Assistant answered the websocket login with %(answer)r.",
+                    answer=answer.get("type"),
+                )
             )
 
     def command(self, payload: Mapping[str, Any]) -> Any:
@@ -99,7 +108,7 @@ class WebSocketSession:
                     return message.get("result")
                 error = message.get("error") or {}
                 raise CommandRefused(f"{error.get('code', 'error')}: {error.get('message', '')}")
-        raise WebSocketError("Home Assistant did not answer a websocket command in time.")
+        raise WebSocketError(_l("Home Assistant did not answer a websocket command in time."))
 
 
 @contextmanager
@@ -113,13 +122,17 @@ def connect(
     """An authenticated session, closed on exit; transport failures become WebSocketError."""
     if not token:
         raise WebSocketError(
-            "The add-on has no Home Assistant token (SUPERVISOR_TOKEN is not set)."
+            _l("The add-on has no Home Assistant token (SUPERVISOR_TOKEN is not set).")
         )
     try:
         connection = connector(url, timeout)
     except _TRANSPORT_ERRORS as err:
         raise WebSocketError(
-            f"Home Assistant's websocket API at {url} is not reachable ({type(err).__name__})."
+            _l(
+                "Home Assistant's websocket API at %(url)s is not reachable (%(error)s).",
+                url=url,
+                error=type(err).__name__,
+            )
         ) from None
     try:
         session = WebSocketSession(connection, timeout)
@@ -127,7 +140,10 @@ def connect(
         yield session
     except _TRANSPORT_ERRORS as err:
         raise WebSocketError(
-            f"The websocket connection to Home Assistant failed ({type(err).__name__})."
+            _l(
+                "The websocket connection to Home Assistant failed (%(error)s).",
+                error=type(err).__name__,
+            )
         ) from None
     finally:
         connection.close()

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import requests
 
 from ..http import RetryPolicy, new_session
+from ..i18n import _l
 from .endpoints import ENDPOINTS_BY_NAME, Endpoint, Window
 from .errors import (
     AccessDenied,
@@ -194,19 +195,19 @@ def error_for(response: requests.Response, endpoint: str) -> OuraApiError:
         return InvalidRequest(endpoint, _detail(response))
     if status >= 500:
         return ApiUnavailable(endpoint, f"HTTP {status}")
-    return BadResponse(endpoint, f"unexpected HTTP {status}")
+    return BadResponse(endpoint, _l("unexpected HTTP %(status)s", status=status))
 
 
 def _json_object(response: requests.Response, endpoint: str) -> dict[str, Any]:
     content_type = response.headers.get("Content-Type", "")
     if "json" not in content_type.lower():
-        raise BadResponse(endpoint, "not a JSON answer")
+        raise BadResponse(endpoint, _l("not a JSON answer"))
     try:
         body = response.json()
     except ValueError:
-        raise BadResponse(endpoint, "invalid JSON") from None
+        raise BadResponse(endpoint, _l("invalid JSON")) from None
     if not isinstance(body, dict):
-        raise BadResponse(endpoint, "not a JSON object")
+        raise BadResponse(endpoint, _l("not a JSON object"))
     return body
 
 
@@ -240,7 +241,7 @@ class OuraClient:
             )
         except requests.RequestException as err:
             _LOGGER.info("Oura %s: no answer (%s)", endpoint, type(err).__name__)
-            raise ApiUnavailable(endpoint, "no answer") from None
+            raise ApiUnavailable(endpoint, _l("no answer")) from None
 
     def _token(self, endpoint: str, force_refresh: bool = False) -> str:
         """Ask the provider; its OAuth failures become errors that end the sync.
@@ -316,7 +317,7 @@ class OuraClient:
             body = self._get(name, endpoint.path, page_params)
             documents = body.get("data")
             if not isinstance(documents, list):
-                raise BadResponse(name, "no data list")
+                raise BadResponse(name, _l("no data list"))
             records += self._parse_documents(endpoint, documents)
             next_token = body.get("next_token")
             if not isinstance(next_token, str) or not next_token:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from ..http import USER_AGENT, RetryPolicy, new_session
+from ..i18n import _l
 from .endpoints import DEFAULT_SCOPES
 from .errors import (
     AuthorizationDenied,
@@ -73,10 +74,6 @@ _BARE_CODE = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
 # Oura's words about an app over its user limit (an unapproved app serves 10 users).
 _USER_LIMIT = re.compile(r"(maximum|limit|too many)\b.{0,40}\busers?\b|\busers?\b.{0,40}\blimit")
 _MAX_DESCRIPTION = 200
-NOT_AN_OAUTH_ANSWER = (
-    "Oura's sign-in service answered HTTP {status} without saying why; the add-on keeps the "
-    "account's authorization and tries again later."
-)
 
 
 class DocumentFile(Protocol):
@@ -150,8 +147,10 @@ class CallbackParams:
             raise AuthorizationDenied()
         if self.error:
             raise OAuthError(
-                f"Oura reported '{_safe_word(self.error)}' instead of granting access. "
-                "Connect again.",
+                _l(
+                    "Oura reported '%(error)s' instead of granting access. Connect again.",
+                    error=_safe_word(self.error),
+                ),
                 kind="authorize_error",
             )
         if not self.code:
@@ -244,11 +243,19 @@ def oauth_error_for(
     elif not kind:
         # No OAuth error in the body (a proxy's HTML page, a bare 400): nothing says the
         # grant is dead, so it stays stored and the next sync tries again.
-        result = OuraUnavailable(NOT_AN_OAUTH_ANSWER.format(status=status))
+        result = OuraUnavailable(
+            _l(
+                "Oura's sign-in service answered HTTP %(status)s without saying why; the add-on "
+                "keeps the account's authorization and tries again later.",
+                status=status,
+            )
+        )
     elif exchange:
         result = OAuthError(
-            "Oura refused to finish this sign-in. Click Connect again; if this stays, check "
-            "the app's settings in Oura's developer portal.",
+            _l(
+                "Oura refused to finish this sign-in. Click Connect again; if this stays, check "
+                "the app's settings in Oura's developer portal."
+            ),
             kind=kind,
         )
     else:
@@ -464,5 +471,5 @@ class OAuthClient:
         except ValueError:
             _LOGGER.warning("Oura %s answered 200 without usable tokens", label)
             raise OuraUnavailable(
-                "Oura's sign-in service gave an answer without tokens. Try again later."
+                _l("Oura's sign-in service gave an answer without tokens. Try again later.")
             ) from None

@@ -24,6 +24,7 @@ from ..accounts import (
     AuthLost,
     Document,
 )
+from ..i18n import _l
 from ..storage import CorruptFileError
 from .errors import InvalidClient, InvalidGrant, OuraUnavailable
 from .tokens import AppCredentials, TokenSet
@@ -32,8 +33,8 @@ _LOGGER = logging.getLogger(__name__)
 
 Refresh = Callable[[str], TokenSet]
 
-STOPPING_MESSAGE = "The add-on is stopping; the next start continues with the stored tokens."
-NO_CREDENTIALS_MESSAGE = "The Oura app's client id and secret are missing; enter them."
+STOPPING_MESSAGE = _l("The add-on is stopping; the next start continues with the stored tokens.")
+NO_CREDENTIALS_MESSAGE = _l("The Oura app's client id and secret are missing; enter them.")
 
 
 class RefreshesInFlight:

@@ -27,6 +27,7 @@ from ..history import HistoryStore
 from ..history_import.days import reconciled_endpoints, reconciled_sensors, since
 from ..homeassistant import HomeAssistantClient, HomeAssistantError, Publisher, StatisticsImporter
 from ..homeassistant.supervisor import DASHBOARD_PATH
+from ..i18n import _l
 from ..oura.client import OuraClient
 from ..schedule_memory import ScheduleMemory, scheduled_names
 from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState
@@ -141,7 +142,7 @@ class Scheduler:
             _LOGGER.exception("Sync of account %s failed unexpectedly", name)
             self._runtimes.update(
                 runtime,
-                _error("An unexpected error stopped the sync; see the add-on log."),
+                _error(_l("An unexpected error stopped the sync; see the add-on log.")),
             )
         finally:
             interval = self._settings.poll_interval_minutes * 60
@@ -251,7 +252,7 @@ class Scheduler:
 
         def record(rt: AccountRuntime) -> None:
             rt.states = {**rt.states, off.entity_id: off}
-            rt.last_error = f"{reason} Open this panel and click Reconnect."
+            rt.last_error = _l("%(reason)s Open this panel and click Reconnect.", reason=reason)
 
         if not self._runtimes.update(runtime, record):
             return

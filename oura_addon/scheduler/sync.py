@@ -16,6 +16,7 @@ from .. import catalogue, schedule
 from ..accounts import Account, AccountStore, AuthLost, Connection
 from ..errors import user_message
 from ..history import TREND_DAYS, HistoryStore
+from ..i18n import _l
 from ..oura.client import (
     ApiUnavailable,
     OuraApiError,
@@ -112,7 +113,7 @@ class AccountSync:
         """
         name = account.name
         if account.connection != Connection.CONNECTED:
-            return NeedsReconnect(account.auth_error or "This account is not connected.")
+            return NeedsReconnect(account.auth_error or _l("This account is not connected."))
         tz = now.tzinfo
         assert tz is not None  # the loop passes Home Assistant's local time
         today = now.date()

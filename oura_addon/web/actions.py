@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from .. import catalogue
 from ..accounts import ECHO_LIMIT
+from ..errors import user_message
 from ..history_import.job import HistoryBusy
 from ..i18n import _l
 from ..oura.errors import OAuthError, OuraUnavailable, RedirectUriMismatch
@@ -107,7 +108,7 @@ def add_account(services: Services, name: str) -> Account:
     try:
         services.accounts.validate_name(name)
     except ValueError as err:
-        raise ActionError("bad_name", str(err)) from err
+        raise ActionError("bad_name", user_message(err)) from err
     if services.accounts.get(name) is not None:
         raise ActionError("exists", _l("An account named %(name)r already exists.", name=name), 409)
     clashes: list[str] = []
@@ -129,7 +130,7 @@ def add_account(services: Services, name: str) -> Account:
                 entity_id=clashes[0],
             )
             raise ActionError("bad_name", message) from err
-        raise ActionError("bad_name", str(err)) from err
+        raise ActionError("bad_name", user_message(err)) from err
 
 
 def entity_id_clash(prefix: str, taken_prefixes: Collection[str]) -> str | None:
@@ -171,7 +172,7 @@ def save_credentials(
     try:
         services.credentials.save(client_id.strip(), client_secret.strip(), portal)
     except ValueError as err:
-        raise ActionError("bad_credentials", str(err)) from err
+        raise ActionError("bad_credentials", user_message(err)) from err
     if portal is not None:
         services.oauth.choose_portal(AppCredentials(client_id.strip(), "", portal), portal)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..errors import AddonError
+from ..i18n import _l
 
 STATE_LIFETIME_SECONDS = 600  # Oura's authorization codes live 10 minutes as well.
 
@@ -98,7 +99,10 @@ class PendingAuthorizations:
             ]
             if not candidates:
                 raise UnknownState(
-                    f"No authorization for {account!r} is waiting: click Connect and try again."
+                    _l(
+                        "No authorization for %(account)r is waiting: click Connect and try again.",
+                        account=account,
+                    )
                 )
             _, state = max(candidates)
             pending = self._pending.pop(state)
@@ -116,22 +120,30 @@ class PendingAuthorizations:
         if pending is None:
             if state in self._used and self._used[state] > now:
                 raise ReplayedState(
-                    "This sign-in link was already used. Start again from the add-on panel."
+                    _l("This sign-in link was already used. Start again from the add-on panel.")
                 )
             raise UnknownState(
-                "This sign-in answer does not match any connection started from this add-on "
-                "(or the add-on restarted meanwhile). Start again from the add-on panel."
+                _l(
+                    "This sign-in answer does not match any connection started from this add-on "
+                    "(or the add-on restarted meanwhile). Start again from the add-on panel."
+                )
             )
         if pending.expires_at <= now:
             del self._pending[state]
             raise ExpiredState(
-                "More than 10 minutes passed since you clicked Connect. "
-                "Start again from the add-on panel."
+                _l(
+                    "More than 10 minutes passed since you clicked Connect. "
+                    "Start again from the add-on panel."
+                )
             )
         if account is not None and pending.account != account:
             raise UnknownState(
-                f"This answer belongs to the account {pending.account!r}, not {account!r}. "
-                "Paste it into that account's form."
+                _l(
+                    "This answer belongs to the account %(owner)r, not %(account)r. "
+                    "Paste it into that account's form.",
+                    owner=pending.account,
+                    account=account,
+                )
             )
         del self._pending[state]
         return pending

@@ -6,13 +6,13 @@ and the scheduler; they record calls so tests can assert what the panel asked fo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from oura_addon.accounts import validate_name
 from oura_addon.history_import.job import (
     HistoryBusy,
     HistoryJob,
@@ -38,8 +38,6 @@ EMAIL = "sleeper@example.com"
 ISSUER = "https://moi.ouraring.com/oauth/v2/ext/oauth-anonymous"
 SECRETS = (CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, AUTH_CODE)
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-
 
 @dataclass(frozen=True)
 class FakeAccount:
@@ -61,8 +59,7 @@ class FakeAccountStore:
         self._on_secret = on_secret
 
     def validate_name(self, name: str) -> None:
-        if not _NAME.match(name or ""):
-            raise ValueError("An account name uses 1-32 lower-case letters, digits or underscores.")
+        validate_name(name)  # the real rule and its sentence
 
     def create(
         self, name: str, check: Callable[[str, Collection[str]], None] | None = None

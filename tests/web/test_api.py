@@ -82,7 +82,7 @@ def test_adding_an_account_validates_its_name(panel: Panel, services: FakeServic
     bad = panel.post("/api/accounts", json={"name": "Bad Name!"})
     assert bad.status_code == 400
     assert bad.get_json()["error"] == "bad_name"
-    assert "lower-case" in bad.get_json()["message"]
+    assert "1-32 lowercase letters" in bad.get_json()["message"]
     duplicate = panel.post("/api/accounts", json={"name": "oura"})
     assert duplicate.status_code == 409
     assert [a.name for a in services.accounts.list()] == ["oura", "partner"]

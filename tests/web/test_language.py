@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
 from oura_addon.i18n import LOCALES_DIR
+from oura_addon.settings import load_settings
 
 from .conftest import Panel
 from .fakes import FakeServices, connect
@@ -167,3 +170,43 @@ def test_the_panel_offers_the_diagnostics_download_with_an_email_tick(panel: Pan
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith('attachment; filename="oura-')
     assert response.get_json()["addon"]["simulator"] is False
+
+
+def test_settings_problems_are_shown_in_the_panel_language(
+    panel_for: Callable[..., tuple[FakeServices, Panel]], tmp_path: Path
+) -> None:
+    options = tmp_path / "options"
+    options.mkdir()
+    (options / "options.json").write_text('{"poll_interval": 0, "log_level": "loud"}')
+    problems = load_settings({"OURA_ADDON_DATA": str(options)}).problems
+    _, panel = panel_for(problems=problems)
+    html = in_language(panel, "/", "de")
+    assert "Prüfe die Optionen des Add-ons" in html
+    assert "Die Option poll_interval=0 liegt außerhalb von 1..1440" in html
+    assert "Option poll_interval=0 is outside" not in html
+    status = panel.get("/api/status", headers={"Accept-Language": "de"}).get_json()
+    assert [p.split(";")[0] for p in status["problems"]] == [
+        "Die Option log_level muss einer dieser Werte sein: debug, info, warning, error",
+        "Die Option poll_interval=0 liegt außerhalb von 1..1440",
+    ]
+    left = [s for s in english_sentences("de") if s in VisibleText.of(html)]
+    assert not left, f"English on the German page: {left}"
+
+
+def test_a_forged_callback_is_explained_in_the_browser_language(panel: Panel) -> None:
+    response = panel.get(
+        "/oauth/callback?code=abc&state=forged", headers={"Accept-Language": "fr-FR,fr"}
+    )
+    assert response.status_code == 400
+    visible = VisibleText.of(response.get_data(True))
+    assert "ne correspond à aucune connexion lancée depuis ce module" in visible
+    left = [s for s in english_sentences("fr") if s in visible]
+    assert not left, f"English on the French callback page: {left}"
+
+
+def test_a_refused_account_name_is_answered_in_the_request_language(panel: Panel) -> None:
+    response = panel.post(
+        "/api/accounts", json={"name": "Bad Name"}, headers={"Accept-Language": "nl"}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith("De accountnaam 'Bad Name' is ongeldig")

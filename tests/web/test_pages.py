@@ -255,7 +255,7 @@ def test_adding_an_account_through_the_form(panel: Panel, services: FakeServices
     assert services.accounts.get("oura") is not None
     assert ">Connect</button>" in html
     bad = form_post(panel, "/accounts", name="Not OK")
-    assert "lower-case" in bad
+    assert "1-32 lowercase letters" in bad
     assert len(services.accounts.list()) == 1
 
 
