@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from oura_addon.accounts import REFUSED_MESSAGE, validate_name
 from oura_addon.app_credentials import AppCredentialsStore
 from oura_addon.errors import AddonError, user_message
 from oura_addon.homeassistant.rest import HomeAssistantClient
@@ -123,9 +124,7 @@ def test_forged_replayed_expired_and_misplaced_answers_are_explained_in_german()
 # --- account names and the app's credentials ------------------------------------------------
 
 
-def test_a_refused_account_name_is_explained_in_german(tmp_path: Path) -> None:
-    from oura_addon.accounts import validate_name
-
+def test_a_refused_account_name_is_explained_in_german() -> None:
     refused = error_of(lambda: validate_name("Bad Name!"))
     assert isinstance(refused, ValueError)  # callers that only know ValueError still catch it
     shown = german(user_message(refused))
@@ -188,8 +187,6 @@ def test_an_odd_data_answer_is_explained_in_german_down_to_its_detail() -> None:
 
 
 def test_a_stored_sentence_is_translated_again_when_read_back() -> None:
-    from oura_addon.accounts import REFUSED_MESSAGE
-
     read_back = stored_text(json.loads(json.dumps(REFUSED_MESSAGE)))
     assert "verbinde dieses Konto neu" in german(read_back)
     assert GERMAN.text(stored_text("Something Oura wrote.")) == "Something Oura wrote."

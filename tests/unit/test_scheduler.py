@@ -9,9 +9,10 @@ from datetime import date, datetime
 
 import pytest
 
-from oura_addon.accounts import AccountStore, AuthLost
+from oura_addon.accounts import REFUSED_MESSAGE, AccountStore, AuthLost
 from oura_addon.history import HistoryStore
 from oura_addon.homeassistant import HomeAssistantError
+from oura_addon.i18n import Catalogues
 from oura_addon.oura.client import (
     AccessDenied,
     ApiUnavailable,
@@ -435,3 +436,14 @@ def test_the_first_sync_of_each_day_reaches_back_reconcile_days_and_the_others_d
     now[0] += 86400  # the next local day
     scheduler.sync_account("me")
     assert starts() == {9}  # ten days before the new today
+
+
+def test_the_reconnect_sentence_is_shown_in_the_panel_language(world):
+    scheduler, accounts, clients, _, _ = world
+    _connect(accounts, "me")
+    clients["me"] = FakeClient(raise_error=AuthLost("me", REFUSED_MESSAGE))
+    scheduler.sync_account("me")
+    last_error = scheduler.account_snapshot("me").last_error
+    german = Catalogues().translator("de").text(last_error)
+    assert german.startswith("Oura hat die gespeicherte Autorisierung abgelehnt")
+    assert german.endswith("klicke auf „Neu verbinden“.")
