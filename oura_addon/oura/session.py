@@ -24,7 +24,7 @@ from ..accounts import (
     AuthLost,
     Document,
 )
-from ..i18n import _l
+from ..i18n import _l, stored_text
 from ..storage import CorruptFileError
 from .errors import InvalidClient, InvalidGrant, OuraUnavailable
 from .tokens import AppCredentials, TokenSet
@@ -129,7 +129,8 @@ class TokenSession:
         def refresh_if_due(document: Document) -> Document | None:
             nonlocal renewed
             if not document.get("tokens"):
-                raise AuthLost(name, document.get("auth_error") or NOT_CONNECTED_MESSAGE)
+                stored = document.get("auth_error")
+                raise AuthLost(name, stored_text(stored) if stored else NOT_CONNECTED_MESSAGE)
             current = TokenSet.from_json(document["tokens"])
             if force:
                 if rejected is not None and current.access_token != rejected:

@@ -20,9 +20,11 @@ from oura_addon.accounts import (
     AccountStore,
     AuthLost,
 )
+from oura_addon.i18n import Catalogues
 from oura_addon.oura.errors import InvalidGrant, OuraUnavailable
 from oura_addon.oura.session import RefreshesInFlight, TokenSession
 from oura_addon.oura.tokens import TokenSet
+from oura_addon.scheduler.notifier import reconnect_notification
 
 NOW = 1_800_000_000.0
 WAIT = 10  # seconds a test waits for another thread before failing (never a timing assert)
@@ -238,6 +240,25 @@ def test_a_refused_refresh_asks_the_user_to_reconnect(store: AccountStore) -> No
     # Reconnecting clears the error.
     assert store.save_tokens("me", token_set("again")).connection == CONNECTED
     assert store.get("me").auth_error is None
+
+
+def test_the_stored_refusal_is_shown_in_the_panel_language_after_a_restart(
+    store: AccountStore, tmp_path: Path
+) -> None:
+    store.save_tokens("me", token_set("old", expires_in=-1))
+
+    def refused(refresh_token: str) -> TokenSet:
+        raise InvalidGrant()  # its own sentence, marked for translation
+
+    with pytest.raises(AuthLost):
+        session(store, refused, "me").access_token()
+    restarted = AccountStore(tmp_path, clock=lambda: NOW)  # reads the file, not memory
+    with pytest.raises(AuthLost) as caught:
+        session(restarted, CountingRefresh(), "me").access_token()
+    # The sentence within another one: Home Assistant's reconnect notification.
+    german = Catalogues().translator("de")
+    _, notification = reconnect_notification("me", caught.value.user_message, "/p", german)
+    assert "Autorisierung verloren: Oura akzeptiert die Autorisierung" in notification
 
 
 def test_a_network_error_during_refresh_leaves_the_stored_tokens_alone(
