@@ -8,11 +8,21 @@ import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babel.messages.pofile import read_po
 
 from oura_addon.i18n import LOCALES_DIR
+from oura_addon.oura.errors import (
+    AuthorizationDenied,
+    InvalidClient,
+    InvalidGrant,
+    OAuthError,
+    OuraUnavailable,
+    RedirectUriMismatch,
+    UserLimitReached,
+)
 from oura_addon.settings import load_settings
 
 from .conftest import Panel
@@ -210,3 +220,35 @@ def test_a_refused_account_name_is_answered_in_the_request_language(panel: Panel
     )
     assert response.status_code == 400
     assert response.get_json()["message"].startswith("De accountnaam 'Bad Name' is ongeldig")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        InvalidGrant(),
+        InvalidClient(),
+        RedirectUriMismatch("https://ha.example.com/cb"),
+        OuraUnavailable(status=503),
+        UserLimitReached(),
+        AuthorizationDenied(),
+        None,  # the same state twice: "already used"
+    ],
+    ids=lambda e: type(e).__name__ if e else "replayed",
+)
+def test_every_callback_failure_page_is_german(
+    panel: Panel, services: FakeServices, error: OAuthError | None
+) -> None:
+    services.oauth.exchange_error = error
+    authorize = panel.post(
+        "/api/accounts/oura/authorize", json={"redirect_uri": "https://ha.example.com/cb"}
+    )
+    state = parse_qs(urlsplit(authorize.get_json()["authorize_url"]).query)["state"][0]
+    callback = f"/oauth/callback?code=abc&state={state}"
+    if error is None:
+        panel.get(callback)
+    response = panel.get(callback, headers={"Accept-Language": "de"})
+    assert response.status_code >= 400
+    visible = VisibleText.of(response.get_data(True))
+    assert "Es wurde nichts gespeichert" in visible
+    left = [s for s in english_sentences("de") if s in visible]
+    assert not left, f"English on the German callback page: {left}"
