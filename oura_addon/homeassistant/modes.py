@@ -211,7 +211,7 @@ def choose_publishing(
 
 def _instead(problem: Text | None) -> Text:
     return _l(
-        "%(problem)s Publishing through Home Assistant's core API instead.",
+        "%(problem)s MQTT discovery is tried again when the add-on restarts.",
         problem=problem or _l("No MQTT broker is known."),
     )
 

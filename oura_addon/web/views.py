@@ -441,7 +441,7 @@ def credentials_description(
 
 def publish_summary(state: PublishState, translator: Translator) -> str:
     """The panel's one sentence about how the sensors reach Home Assistant."""
-    reason = translator.text(state.message).rstrip(".") if state.message else ""
+    reason = translator.text(state.message) if state.message else ""
     if state.mode == "mqtt" and state.connected:
         if state.devices == 1:
             return translator.gettext(
@@ -458,11 +458,11 @@ def publish_summary(state: PublishState, translator: Translator) -> str:
             "MQTT discovery: the broker %(broker)s is not connected (%(reason)s). "
             "Oura is still polled and nothing is lost.",
             broker=state.broker or "",
-            reason=reason or translator.gettext("Connecting to the MQTT broker.").rstrip("."),
+            reason=(reason or translator.gettext("Connecting to the MQTT broker.")).rstrip("."),
         )
-    if reason:
+    if reason:  # whole sentences: why not MQTT, and what happens next
         return translator.gettext(
-            "Core API: states are posted to Home Assistant directly (%(reason)s).",
+            "Core API: states are posted to Home Assistant directly. %(reason)s",
             reason=reason,
         )
     return translator.gettext("Core API: states are posted to Home Assistant directly.")

@@ -7,8 +7,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from oura_addon.homeassistant import modes
+from oura_addon.i18n import Catalogues, _l
 from oura_addon.oura.errors import InvalidGrant, OuraUnavailable
+from oura_addon.services import PublishState
 from oura_addon.web.context import PASTE_REDIRECT_URI
+from oura_addon.web.views import publish_summary
 
 from .conftest import Panel
 from .fakes import AUTH_CODE, CLIENT_SECRET, EMAIL, SECRETS, FakeServices, connect
@@ -366,3 +370,21 @@ def test_status_says_how_the_sensors_reach_home_assistant(panel: Panel) -> None:
     assert publish["connected"] is False
     assert publish["devices"] == 0
     assert publish["summary"].startswith("Core API")
+
+
+def test_the_core_api_summary_says_why_in_whole_sentences_in_each_language() -> None:
+    why = modes._instead(
+        _l("The Supervisor is not reachable (%(error)s).", error="ConnectionError")
+    )
+    state = PublishState(mode="core_api", configured="auto", message=why)
+
+    catalogues = Catalogues()
+    english = publish_summary(state, catalogues.translator("en"))
+    german = publish_summary(state, catalogues.translator("de"))
+
+    assert english == (
+        "Core API: states are posted to Home Assistant directly. The Supervisor is not "
+        "reachable (ConnectionError). MQTT discovery is tried again when the add-on restarts."
+    )
+    assert german.startswith("Core-API: Zustände werden direkt an Home Assistant gesendet. ")
+    assert "ConnectionError" in german and "MQTT discovery" not in german
