@@ -82,6 +82,79 @@ def _compiled_catalogue(path: Path, _mtime_ns: int, _size: int) -> gettext.GNUTr
 
 
 @dataclass(frozen=True)
+class Number:
+    """A count or quantity in a sentence, written as the reader's locale writes numbers."""
+
+    value: int | float
+
+    def __str__(self) -> str:
+        return format_decimal(self.value, locale=DEFAULT_LANGUAGE, decimal_quantization=False)
+
+
+@dataclass(frozen=True)
+class Day:
+    """A date in a sentence, written as the reader's locale writes dates."""
+
+    value: dt.date
+
+    def __str__(self) -> str:
+        return format_date(self.value, "medium", locale=DEFAULT_LANGUAGE)
+
+
+def text_to_json(sentence: str) -> object:
+    """A sentence as JSON that ``text_from_json`` turns back into the same ``Text``."""
+    if not isinstance(sentence, Text):
+        return str(sentence)
+    return {
+        "msgid": sentence.msgid,
+        "params": {k: _param_to_json(v) for k, v in sentence.params.items()},
+    }
+
+
+def text_from_json(data: object) -> Text:
+    """The stored sentence; a plain string is looked up as a message id where it is shown."""
+    if isinstance(data, dict) and isinstance(data.get("msgid"), str):
+        params = data.get("params")
+        values = {
+            str(k): _param_from_json(v)
+            for k, v in (params.items() if isinstance(params, dict) else ())
+        }
+        try:
+            return Text(data["msgid"], values)
+        except (KeyError, ValueError, TypeError):  # a file that does not fit its sentence
+            return Text(data["msgid"])
+    return stored_text(data if isinstance(data, str) else "")
+
+
+def _param_to_json(value: object) -> object:
+    if isinstance(value, Text):
+        return {"text": text_to_json(value)}
+    if isinstance(value, Number):
+        return {"number": value.value}
+    if isinstance(value, Day):
+        return {"day": value.value.isoformat()}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return str(value)
+
+
+def _param_from_json(value: object) -> object:
+    if isinstance(value, dict):
+        if "text" in value:
+            return text_from_json(value["text"])
+        number = value.get("number")
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            return Number(number)
+        day = value.get("day")
+        if isinstance(day, str):
+            try:
+                return Day(dt.date.fromisoformat(day))
+            except ValueError:
+                return day
+    return value if isinstance(value, int | float | str) else str(value)
+
+
+@dataclass(frozen=True)
 class Translator:
     """One language's sentences and formats. Pure: build one per request or per message."""
 
@@ -111,15 +184,23 @@ class Translator:
         """``value`` in this language: a ``Text`` is translated (its values too), a plain
         sentence is looked up as a message id, anything else is shown as it is."""
         if isinstance(value, Text):
-            params = {
-                key: self.text(param) if isinstance(param, Text) else param
-                for key, param in value.params.items()
-            }
+            params = {key: self._value(param) for key, param in value.params.items()}
             translated = self.translations.gettext(value.msgid)
             return self._format(translated, value.msgid, params) if params else translated
         if isinstance(value, str):
             return self.translations.gettext(value) if value else value
         return "" if value is None else str(value)
+
+    def _value(self, param: object) -> object:
+        """A sentence's value in this language: sentences translated, numbers and days in
+        this locale's format."""
+        if isinstance(param, Text):
+            return self.text(param)
+        if isinstance(param, Number):
+            return self.number(param.value)
+        if isinstance(param, Day):
+            return self.date(param.value)
+        return param
 
     @staticmethod
     def _format(translated: str, msgid: str, params: Mapping[str, object]) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from ..i18n import _l
+from ..i18n import Day, Number, _l, text_from_json, text_to_json
 
 FORMAT = 1
 IDLE, RUNNING, DONE, FAILED, CANCELLED = "idle", "running", "done", "failed", "cancelled"
@@ -44,7 +44,7 @@ class HistoryJob:
     end: date | None = None
     requested_start: date | None = None  # what the user asked for; None: the first day
     cursors: Mapping[str, date] = field(default_factory=dict)
-    message: str = ""
+    message: str = ""  # a Text: translated where it is shown, its values in the reader's format
     failures: int = 0  # consecutive failed attempts of the current chunk
     run_id: str = ""  # which run owns the job: a cancelled run's late results are dropped
     # Daily totals: sensor key -> the sum at the start of the oldest day imported so far,
@@ -127,7 +127,15 @@ def chunk_done(
 
 
 def completed(job: HistoryJob) -> HistoryJob:
-    return replace(job, state=DONE, message=_l("Complete."))
+    if job.start is None or job.end is None:
+        return replace(job, state=DONE, message=_l("Complete."))
+    message = _l(
+        "Complete. Days imported: %(days)s, %(start)s to %(end)s.",
+        days=Number(job.days_total()),
+        start=Day(job.start),
+        end=Day(job.end),
+    )
+    return replace(job, state=DONE, message=message)
 
 
 def chunk_failed(job: HistoryJob, message: str, give_up_after: int) -> HistoryJob:
@@ -179,7 +187,7 @@ def to_json(job: HistoryJob) -> dict[str, Any]:
         "end": _iso(job.end),
         "requested_start": _iso(job.requested_start),
         "cursors": {g: c.isoformat() for g, c in job.cursors.items()},
-        "message": job.message,
+        "message": text_to_json(job.message),
         "failures": job.failures,
         "run_id": job.run_id,
         "anchors": dict(job.anchors),
@@ -207,7 +215,7 @@ def from_json(data: Any) -> HistoryJob | None:
         end=_day(data.get("end")),
         requested_start=_day(data.get("requested_start")),
         cursors={g: c for g, c in parsed.items() if c is not None},
-        message=message if isinstance(message, str) else "",
+        message=text_from_json(message),
         failures=failures if isinstance(failures, int) and not isinstance(failures, bool) else 0,
         run_id=run_id if isinstance(run_id, str) else "",
         anchors={

@@ -21,10 +21,11 @@ from functools import partial
 from typing import Any, Protocol
 
 from ..accounts import AccountStore, AuthLost
+from ..errors import user_message
 from ..homeassistant.dialect import Dialect
 from ..homeassistant.statistics import statistic_id
 from ..homeassistant.websocket import CommandRefused, WebSocketError
-from ..i18n import _l
+from ..i18n import Day, Number, _l
 from ..oura.endpoints import ENDPOINTS_BY_NAME
 from ..oura.errors import OuraApiError, RateLimited, Unauthorized
 from . import job as jobs
@@ -100,7 +101,7 @@ class HistoryImport:
         while a run is going on and ValueError for a start after yesterday."""
         end = self._yesterday()
         if start is not None and start > end:
-            raise ValueError(_l("The start must be %(day)s or earlier.", day=end.isoformat()))
+            raise ValueError(_l("The start must be %(day)s or earlier.", day=Day(end)))
         with self._lock:
             if self._store.load(account).running and self._alive(account):
                 raise HistoryBusy(account)
@@ -227,23 +228,23 @@ class HistoryImport:
                 delay = err.retry_after or RATE_LIMIT_SECONDS
                 message = _l(
                     "Oura asked to wait %(seconds)s seconds; the import goes on then.",
-                    seconds=f"{delay:.0f}",
+                    seconds=Number(round(delay)),
                 )
                 self._update(account, run_id, partial(jobs.with_message, message=message))
             except (AuthLost, Unauthorized) as err:
                 message = _l(
-                    "%(reason)s Reconnect the account, then import again.", reason=_sentence(err)
+                    "%(reason)s Reconnect the account, then import again.", reason=user_message(err)
                 )
                 self._update(account, run_id, partial(jobs.failed, message=message))
                 return
             except (OuraApiError, WebSocketError, CommandRefused) as err:
                 if isinstance(err, OuraApiError):
-                    message = _l("%(reason)s Trying again shortly.", reason=_sentence(err))
+                    message = _l("%(reason)s Trying again shortly.", reason=user_message(err))
                 else:  # the details (an address, an exception) are in the log
                     message = _l(
                         "Home Assistant's statistics are unreachable. Trying again shortly."
                     )
-                _LOGGER.warning("History import of %s: %s", account, _sentence(err))
+                _LOGGER.warning("History import of %s: %s", account, user_message(err))
                 retry = partial(jobs.chunk_failed, message=message, give_up_after=GIVE_UP_AFTER)
                 self._update(account, run_id, retry)
                 delay = self._retry_seconds
@@ -274,7 +275,7 @@ class HistoryImport:
     ) -> dict[str, float]:
         stored = self._accounts.get(account)
         if stored is None:
-            raise AuthLost(account, "The account was removed.")
+            raise AuthLost(account, _l("The account was removed."))
         tz = self._timezone()
         endpoints = [ENDPOINTS_BY_NAME[name] for name in GROUPS[chunk.group]]
         client = self._oura_client(account)
@@ -330,7 +331,3 @@ class HistoryImport:
 
 def _import(metadata: dict[str, Any], stats: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "recorder/import_statistics", "metadata": metadata, "stats": stats}
-
-
-def _sentence(err: BaseException) -> str:
-    return getattr(err, "user_message", None) or str(err) or type(err).__name__

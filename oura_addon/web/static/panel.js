@@ -284,7 +284,7 @@
     var bar = box.querySelector('[data-field="history_progress"]');
     bar.max = history.days_total || 1;
     bar.value = history.days_done;
-    setField(box, "history_count", text("history_days", { done: history.days_done, total: history.days_total }));
+    setField(box, "history_count", text("history_days", { done: formatNumber(history.days_done), total: formatNumber(history.days_total) }));
     Object.keys(history.groups || {}).forEach(function (group) {
       var row = box.querySelector('[data-group="' + CSS.escape(group) + '"]');
       if (!row) { return; }
@@ -292,7 +292,8 @@
       var groupBar = row.querySelector("progress");
       groupBar.max = progress.days_total || 1;
       groupBar.value = progress.days_done;
-      row.querySelector("[data-count]").textContent = progress.days_done + " / " + progress.days_total;
+      row.querySelector("[data-count]").textContent =
+        formatNumber(progress.days_done) + " / " + formatNumber(progress.days_total);
     });
     box.querySelector("[data-history-start]").disabled = running;
     box.querySelector("[data-history-cancel]").hidden = !running;
