@@ -103,11 +103,18 @@ def ha_api_url() -> str:
 
 
 @pytest.fixture(scope="module")
+def addon_env() -> dict[str, str]:
+    """Environment variables a test module adds or overrides (e.g. ``HA_WS_URL``)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def addon(
     tmp_path_factory: pytest.TempPathFactory,
     simulator: Any,
     addon_options: dict[str, Any],
     ha_api_url: str,
+    addon_env: dict[str, str],
 ) -> Iterator[AddonProcess]:
     root = tmp_path_factory.mktemp("addon")
     data_dir = root / "data"
@@ -116,7 +123,7 @@ def addon(
     process = AddonProcess(
         data_dir=data_dir,
         log_path=root / "addon.log",
-        env=addon_environment(data_dir, simulator.url, ha_api_url),
+        env=addon_environment(data_dir, simulator.url, ha_api_url) | addon_env,
     )
     process.start()
     try:

@@ -1,16 +1,11 @@
 """The statistics importer over a real websocket, against a small stand-in for Home
-Assistant's websocket API on loopback, and the scheduler calling it."""
+Assistant's websocket API on loopback (tests/ha_websocket.py), and the scheduler calling it."""
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
 import json
 import logging
 import socket
-import struct
-import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,146 +24,10 @@ from oura_addon.oura.models import DailySleep, Sleep
 from oura_addon.oura.tokens import TokenSet
 from oura_addon.scheduler import Scheduler
 from oura_addon.settings import Settings
+from tests.ha_websocket import TOKEN, HomeAssistantWebsocketStandIn
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 TODAY = date(2026, 11, 25)
-TOKEN = "ha-token-that-must-stay-secret"
-WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-# -- a stand-in for Home Assistant's websocket API ---------------------------------------------
-
-
-def _read_exact(conn: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = conn.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("client went away")
-        data += chunk
-    return data
-
-
-def _read_frame(conn: socket.socket) -> tuple[int, bytes]:
-    first, second = _read_exact(conn, 2)
-    length = second & 0x7F
-    if length == 126:
-        (length,) = struct.unpack("!H", _read_exact(conn, 2))
-    elif length == 127:
-        (length,) = struct.unpack("!Q", _read_exact(conn, 8))
-    mask = _read_exact(conn, 4) if second & 0x80 else b"\0\0\0\0"
-    payload = _read_exact(conn, length)
-    return first & 0x0F, bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-def _send_frame(conn: socket.socket, opcode: int, payload: bytes) -> None:
-    length = len(payload)
-    if length < 126:
-        header = struct.pack("!BB", 0x80 | opcode, length)
-    elif length < 65536:
-        header = struct.pack("!BBH", 0x80 | opcode, 126, length)
-    else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 127, length)
-    conn.sendall(header + payload)
-
-
-class HomeAssistantWebsocketStandIn:
-    """Speaks the parts of Home Assistant's websocket API the importer uses: the auth
-    handshake and ``recorder/import_statistics`` (accepted unless the id is in ``refuse``)."""
-
-    def __init__(self, port: int = 0, *, token: str = TOKEN, silent: bool = False) -> None:
-        self.token = token
-        self.silent = silent  # accept the connection, then never say anything
-        self.refuse: set[str] = set()
-        self.connections = 0
-        self.imports: list[dict] = []
-        self._listener = socket.create_server(("127.0.0.1", port))
-        self.port = self._listener.getsockname()[1]
-        self.url = f"ws://127.0.0.1:{self.port}/api/websocket"
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._stopping = threading.Event()
-
-    def start(self) -> HomeAssistantWebsocketStandIn:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        # A closed socket does not wake a blocked accept(); a last connection does.
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1):
-            pass
-        self._thread.join(5)
-        self._listener.close()
-
-    def imported(self, statistic_id: str) -> list[dict]:
-        return [i for i in self.imports if i["metadata"]["statistic_id"] == statistic_id]
-
-    def _accept(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            if self._stopping.is_set():
-                conn.close()
-                return
-            self.connections += 1
-            with conn:
-                conn.settimeout(5)
-                with contextlib.suppress(OSError, ValueError):  # a client that went away
-                    self._serve(conn)
-
-    def _serve(self, conn: socket.socket) -> None:
-        request = b""
-        while b"\r\n\r\n" not in request:
-            request += conn.recv(4096) or b"\r\n\r\n"
-        key = next(
-            line.split(":", 1)[1].strip()
-            for line in request.decode("latin-1").split("\r\n")
-            if line.lower().startswith("sec-websocket-key:")
-        )
-        digest = hashlib.sha1((key + WS_GUID).encode(), usedforsecurity=False).digest()
-        accept = base64.b64encode(digest).decode()
-        conn.sendall(
-            (
-                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-            ).encode()
-        )
-        if self.silent:
-            self._stopping.wait(10)
-            return
-        self._send(conn, {"type": "auth_required", "ha_version": "2025.4.4"})
-        auth = self._receive(conn)
-        if auth is None or auth.get("access_token") != self.token:
-            self._send(conn, {"type": "auth_invalid", "message": "Invalid access token"})
-            return
-        self._send(conn, {"type": "auth_ok", "ha_version": "2025.4.4"})
-        while (message := self._receive(conn)) is not None:
-            if message.get("type") != "recorder/import_statistics":
-                self._send(conn, _result(message["id"], False, "unknown_command"))
-            elif message["metadata"]["statistic_id"] in self.refuse:
-                self._send(conn, _result(message["id"], False, "home_assistant_error"))
-            else:
-                self.imports.append(message)
-                self._send(conn, _result(message["id"], True))
-
-    def _send(self, conn: socket.socket, message: dict) -> None:
-        _send_frame(conn, 0x1, json.dumps(message).encode())
-
-    def _receive(self, conn: socket.socket) -> dict | None:
-        opcode, payload = _read_frame(conn)
-        if opcode == 0x8:  # close
-            _send_frame(conn, 0x8, payload[:2])
-            return None
-        return json.loads(payload)
-
-
-def _result(command_id: int, success: bool, code: str = "") -> dict:
-    message = {"id": command_id, "type": "result", "success": success, "result": None}
-    if not success:
-        message["error"] = {"code": code, "message": "Invalid statistic"}
-    return message
 
 
 def _free_port() -> int:
