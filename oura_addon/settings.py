@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from .i18n import _l
@@ -140,6 +141,103 @@ def _str_option(options: Mapping[str, object], key: str, problems: list[str]) ->
     return raw.strip() or None
 
 
+def _choice_option(
+    options: Mapping[str, object],
+    key: str,
+    choices: tuple[str, ...],
+    default: str,
+    problems: list[str],
+) -> str:
+    value = _str_option(options, key, problems) or default
+    if value in choices:
+        return value
+    problems.append(
+        _l(
+            "Option %(key)s must be one of %(choices)s; using %(default)s.",
+            key=key,
+            choices=", ".join(choices),
+            default=default,
+        )
+    )
+    return default
+
+
+def _portal_option(options: Mapping[str, object], problems: list[str]) -> str | None:
+    portal = _str_option(options, "portal", problems)
+    if portal is None or portal in PORTALS:
+        return portal
+    problems.append(
+        _l(
+            "Option portal must be new or classic, got %(value)r; the add-on finds out "
+            "which kind of app it is when you connect.",
+            value=portal[:40],
+        )
+    )
+    return None
+
+
+def _port_variable(env: Mapping[str, str], default: int, problems: list[str]) -> int:
+    text = env.get("OURA_ADDON_PORT", str(default))
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if 0 <= port <= 65535:
+        return port
+    problems.append(
+        _l(
+            "OURA_ADDON_PORT=%(value)r is not a port number; using %(default)s.",
+            value=text,
+            default=default,
+        )
+    )
+    return default
+
+
+class RemoteUrls(TypedDict):
+    supervisor_url: str
+    ha_api_url: str
+    ha_ws_url: str
+    oura_api_url: str
+    oura_auth_url: str
+    oura_token_url: str
+    oura_fallback_token_url: str
+    oura_issuer_url: str
+
+
+def _remote_urls(env: Mapping[str, str], defaults: Settings, problems: list[str]) -> RemoteUrls:
+    """Every remote address, from the environment (tests and demo mode point them at loopback)."""
+
+    def url(name: str, fallback: str) -> str:
+        return _url(env.get(name) or fallback, name, problems, fallback)
+
+    supervisor_url = url("SUPERVISOR_URL", defaults.supervisor_url)
+    oura_api_url = url("OURA_API_URL", DEFAULT_OURA_API_URL)
+    # A relocated API (tests, demo) moves the fallback token URL and the issuer along with
+    # it, so nothing outside that host is ever called.
+    relocated = oura_api_url != DEFAULT_OURA_API_URL
+    return RemoteUrls(
+        supervisor_url=supervisor_url,
+        ha_api_url=url("HA_API_URL", f"{supervisor_url}/core/api"),
+        ha_ws_url=url("HA_WS_URL", defaults.ha_ws_url),
+        oura_api_url=oura_api_url,
+        oura_auth_url=url("OURA_AUTH_URL", DEFAULT_OURA_AUTH_URL),
+        oura_token_url=env.get("OURA_TOKEN_URL") or f"{oura_api_url}/oauth/token",
+        oura_fallback_token_url=env.get("OURA_FALLBACK_TOKEN_URL")
+        or (
+            f"{oura_api_url}/oauth/v2/ext/oauth-token"
+            if relocated
+            else DEFAULT_OURA_FALLBACK_TOKEN_URL
+        ),
+        oura_issuer_url=url(
+            "OURA_ISSUER_URL",
+            f"{oura_api_url}/oauth/v2/ext/oauth-anonymous"
+            if relocated
+            else DEFAULT_OURA_ISSUER_URL,
+        ),
+    )
+
+
 def read_options(path: Path) -> tuple[dict[str, object], list[str]]:
     """Read the Supervisor's options.json; a missing or broken file yields {} and a problem."""
     try:
@@ -179,142 +277,45 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(env.get("OURA_ADDON_DATA") or defaults.data_dir)
     options, option_problems = read_options(data_dir / "options.json")
     problems += option_problems
-
-    port_text = env.get("OURA_ADDON_PORT", str(defaults.port))
-    try:
-        port = int(port_text)
-        if not 0 <= port <= 65535:
-            raise ValueError
-    except ValueError:
-        problems.append(
-            _l(
-                "OURA_ADDON_PORT=%(value)r is not a port number; using %(default)s.",
-                value=port_text,
-                default=defaults.port,
-            )
-        )
-        port = defaults.port
-
+    port = _port_variable(env, defaults.port, problems)
     trusted = tuple(
         a.strip()
         for a in env.get("OURA_ADDON_TRUSTED_CLIENTS", INGRESS_PROXY_ADDRESS).split(",")
         if a.strip()
     )
+    urls = _remote_urls(env, defaults, problems)
 
-    supervisor_url = _url(
-        env.get("SUPERVISOR_URL", defaults.supervisor_url),
-        "SUPERVISOR_URL",
-        problems,
-        defaults.supervisor_url,
-    )
-    ha_api_url = _url(
-        env.get("HA_API_URL") or f"{supervisor_url}/core/api",
-        "HA_API_URL",
-        problems,
-        f"{supervisor_url}/core/api",
-    )
-    ha_ws_url = _url(
-        env.get("HA_WS_URL", defaults.ha_ws_url), "HA_WS_URL", problems, defaults.ha_ws_url
-    )
-    oura_api_url = _url(
-        env.get("OURA_API_URL", DEFAULT_OURA_API_URL),
-        "OURA_API_URL",
-        problems,
-        DEFAULT_OURA_API_URL,
-    )
-    oura_auth_url = _url(
-        env.get("OURA_AUTH_URL", DEFAULT_OURA_AUTH_URL),
-        "OURA_AUTH_URL",
-        problems,
-        DEFAULT_OURA_AUTH_URL,
-    )
-    # Pointing the API elsewhere (tests, demo) moves the fallback token URL along with it,
-    # so nothing outside that host is ever called.
-    fallback_default = (
-        DEFAULT_OURA_FALLBACK_TOKEN_URL
-        if oura_api_url == DEFAULT_OURA_API_URL
-        else f"{oura_api_url}/oauth/v2/ext/oauth-token"
-    )
+    def number(key: str, default: int, bounds: tuple[int, int]) -> int:
+        return _int_option(options, key, default, bounds, problems)
 
-    # Like the fallback token URL, the issuer moves along with a relocated API.
-    issuer_default = (
-        DEFAULT_OURA_ISSUER_URL
-        if oura_api_url == DEFAULT_OURA_API_URL
-        else f"{oura_api_url}/oauth/v2/ext/oauth-anonymous"
-    )
-    oura_issuer_url = _url(
-        env.get("OURA_ISSUER_URL") or issuer_default, "OURA_ISSUER_URL", problems, issuer_default
-    )
-    portal = _str_option(options, "portal", problems)
-    if portal is not None and portal not in PORTALS:
-        problems.append(
-            _l(
-                "Option portal must be new or classic, got %(value)r; the add-on finds out "
-                "which kind of app it is when you connect.",
-                value=portal[:40],
-            )
-        )
-        portal = None
-
-    log_level = _str_option(options, "log_level", problems) or "info"
-    if log_level not in LOG_LEVELS:
-        problems.append(
-            _l(
-                "Option log_level must be one of %(choices)s; using %(default)s.",
-                choices=", ".join(LOG_LEVELS),
-                default="info",
-            )
-        )
-        log_level = "info"
-
-    publish_mode = _str_option(options, "publish_mode", problems) or "auto"
-    if publish_mode not in PUBLISH_MODES:
-        problems.append(
-            _l(
-                "Option publish_mode must be one of %(choices)s; using %(default)s.",
-                choices=", ".join(PUBLISH_MODES),
-                default="auto",
-            )
-        )
-        publish_mode = "auto"
-    mqtt_port = (
-        _int_option(options, "mqtt_port", 1883, MQTT_PORT_RANGE, problems)
-        if options.get("mqtt_port") is not None
-        else None
-    )
+    def text(key: str) -> str | None:
+        return _str_option(options, key, problems)
 
     return Settings(
         data_dir=data_dir,
         host=env.get("OURA_ADDON_HOST", defaults.host),
         port=port,
         trusted_clients=trusted,
-        supervisor_url=supervisor_url,
         supervisor_token=env.get("SUPERVISOR_TOKEN") or None,
-        ha_api_url=ha_api_url,
-        ha_ws_url=ha_ws_url,
-        oura_api_url=oura_api_url,
-        oura_auth_url=oura_auth_url,
-        oura_token_url=env.get("OURA_TOKEN_URL") or f"{oura_api_url}/oauth/token",
-        oura_fallback_token_url=env.get("OURA_FALLBACK_TOKEN_URL") or fallback_default,
-        oura_issuer_url=oura_issuer_url,
-        client_id=_str_option(options, "client_id", problems),
-        client_secret=_str_option(options, "client_secret", problems),
-        portal=portal,
-        poll_interval_minutes=_int_option(
-            options, "poll_interval", defaults.poll_interval_minutes, POLL_INTERVAL_RANGE, problems
+        **urls,
+        client_id=text("client_id"),
+        client_secret=text("client_secret"),
+        portal=_portal_option(options, problems),
+        poll_interval_minutes=number(
+            "poll_interval", defaults.poll_interval_minutes, POLL_INTERVAL_RANGE
         ),
-        history_days=_int_option(
-            options, "history_days", defaults.history_days, HISTORY_DAYS_RANGE, problems
+        history_days=number("history_days", defaults.history_days, HISTORY_DAYS_RANGE),
+        reconcile_days=number("reconcile_days", defaults.reconcile_days, RECONCILE_DAYS_RANGE),
+        log_level=_choice_option(options, "log_level", LOG_LEVELS, defaults.log_level, problems),
+        publish_mode=_choice_option(
+            options, "publish_mode", PUBLISH_MODES, defaults.publish_mode, problems
         ),
-        reconcile_days=_int_option(
-            options, "reconcile_days", defaults.reconcile_days, RECONCILE_DAYS_RANGE, problems
-        ),
-        log_level=log_level,
-        publish_mode=publish_mode,
-        mqtt_host=_str_option(options, "mqtt_host", problems),
-        mqtt_port=mqtt_port,
-        mqtt_username=_str_option(options, "mqtt_username", problems),
-        mqtt_password=_str_option(options, "mqtt_password", problems),
+        mqtt_host=text("mqtt_host"),
+        mqtt_port=number("mqtt_port", 1883, MQTT_PORT_RANGE)
+        if options.get("mqtt_port") is not None
+        else None,
+        mqtt_username=text("mqtt_username"),
+        mqtt_password=text("mqtt_password"),
         demo=env.get("OURA_ADDON_DEMO", "") in ("1", "true", "yes"),
         problems=tuple(problems),
     )

@@ -195,9 +195,9 @@ def test_settings_problems_are_shown_in_the_panel_language(
     assert "Die Option poll_interval=0 liegt außerhalb von 1..1440" in html
     assert "Option poll_interval=0 is outside" not in html
     status = panel.get("/api/status", headers={"Accept-Language": "de"}).get_json()
-    assert [p.split(";")[0] for p in status["problems"]] == [
-        "Die Option log_level muss einer dieser Werte sein: debug, info, warning, error",
+    assert [p.split(";")[0] for p in status["problems"]] == [  # in the options' order
         "Die Option poll_interval=0 liegt außerhalb von 1..1440",
+        "Die Option log_level muss einer dieser Werte sein: debug, info, warning, error",
     ]
     left = [s for s in english_sentences("de") if s in VisibleText.of(html)]
     assert not left, f"English on the German page: {left}"
