@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -35,7 +36,7 @@ class HomeTimezone:
             if zone is None:
                 if self._cached:
                     return self._cached[1]
-                zone = datetime.now(UTC).astimezone().tzinfo or UTC
+                zone = system_zone()
             self._cached = (now, zone)
             return zone
 
@@ -53,3 +54,19 @@ class HomeTimezone:
         except (HomeAssistantError, ZoneInfoNotFoundError, ValueError) as err:
             _LOGGER.debug("Home Assistant time zone unavailable: %s", err)
             return None
+
+
+def system_zone() -> tzinfo:
+    """The system's zone with its daylight saving rules: ``TZ`` (the Supervisor sets it for
+    add-ons), else what /etc/localtime links to. A fixed offset only when neither names one:
+    it would file every summer day's statistics an hour off."""
+    names = [os.environ.get("TZ", "").lstrip(":")]
+    target = os.path.realpath("/etc/localtime")
+    if "/zoneinfo/" in target:
+        names.append(target.split("/zoneinfo/", 1)[1])
+    for name in filter(None, names):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return datetime.now(UTC).astimezone().tzinfo or UTC

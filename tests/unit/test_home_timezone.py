@@ -1,0 +1,22 @@
+"""The zone the add-on's days are in while Home Assistant has not told it its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from oura_addon.scheduler.timezone import HomeTimezone
+
+JANUARY, JULY = datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12)
+
+
+def test_without_home_assistant_the_system_zone_keeps_its_summer_time(monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Helsinki")
+    zone = HomeTimezone(None, clock=lambda: 0.0).get()
+    assert zone.utcoffset(JANUARY.replace(tzinfo=zone)).total_seconds() == 2 * 3600
+    assert zone.utcoffset(JULY.replace(tzinfo=zone)).total_seconds() == 3 * 3600
+
+
+def test_a_tz_that_names_no_zone_falls_back_without_failing(monkeypatch):
+    monkeypatch.setenv("TZ", "Not/AZone")
+    zone = HomeTimezone(None, clock=lambda: 0.0).get()
+    assert zone.utcoffset(JANUARY.replace(tzinfo=zone)) is not None
