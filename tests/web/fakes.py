@@ -21,6 +21,7 @@ from oura_addon.history_import.job import (
     status_json,
     with_first_day,
 )
+from oura_addon.i18n import Day, _l
 from oura_addon.logs import SecretRedactor
 from oura_addon.oura.errors import OAuthError, OuraApiError, WrongIssuer
 from oura_addon.oura.implementations import Authorization
@@ -309,7 +310,9 @@ class FakeHistory:
 
     def start(self, account: str, start: date | None = None) -> HistoryJob:
         if start is not None and start > date(2025, 1, 29):
-            raise ValueError("The start must be 2025-01-29 or earlier.")
+            raise ValueError(
+                _l("The start must be %(day)s or earlier.", day=Day(date(2025, 1, 29)))
+            )
         if self.jobs.get(account, HistoryJob()).running:
             raise HistoryBusy(account)
         self.calls.append(("start", (account, start)))

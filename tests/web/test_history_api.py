@@ -5,6 +5,20 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from oura_addon.history_import.days import GROUPS
+from oura_addon.history_import.job import (
+    Chunk,
+    cancelled,
+    chunk_done,
+    chunk_failed,
+    from_json,
+    new_job,
+    to_json,
+    with_first_day,
+    with_message,
+)
+from oura_addon.i18n import Number, _l
+from oura_addon.oura.errors import ApiUnavailable
 from oura_addon.web.context import PASTE_REDIRECT_URI
 
 from .conftest import Panel
@@ -123,3 +137,58 @@ def test_the_page_shows_the_import_button_and_a_running_imports_progress_per_gro
 def test_an_unconnected_account_has_no_import_button(panel: Panel, services: FakeServices):
     services.accounts.create("fresh")
     assert "Import history" not in panel.get("/").get_data(as_text=True)
+
+
+def test_every_history_sentence_and_count_of_the_panel_reads_german(
+    panel: Panel, services: FakeServices
+) -> None:
+    """Each state's sentence as the store gives it back from /data, the counts, the groups
+    and the refusals, on a German panel: German words, German dates and numbers."""
+    connect(services, "oura")
+    german = {"Accept-Language": "de"}
+    job = with_first_day(new_job(None, date(2025, 1, 29), GROUPS, "run"), date(2021, 1, 1))
+    reason = ApiUnavailable("daily_sleep").user_message
+    finished = job
+    for group in GROUPS:  # every group's whole range in one chunk
+        finished = chunk_done(finished, Chunk(group, date(2021, 1, 1), date(2025, 1, 29)))
+    shown = {
+        "Abgeschlossen. Importierte Tage: 1.490, 01.01.2021 bis 29.01.2025.": finished,
+        "Abgebrochen.": cancelled(job),
+        "Oura bat, 1.800 Sekunden zu warten; danach geht der Import weiter.": with_message(
+            job,
+            _l(
+                "Oura asked to wait %(seconds)s seconds; the import goes on then.",
+                seconds=Number(1800),
+            ),
+        ),
+        "Neuer Versuch in Kürze.": chunk_failed(
+            job, _l("%(reason)s Trying again shortly.", reason=reason), give_up_after=6
+        ),
+    }
+    for sentence, state in shown.items():
+        services.history.jobs["oura"] = from_json(to_json(state))  # as read from /data
+        status = _history_in(panel, german)
+        assert sentence in status["message"], status["message"]
+        assert "again" not in status["message"] and "unavailable" not in status["message"]
+        page = panel.get("/", headers=german).get_data(as_text=True)
+        assert sentence in page  # the page as first served, before the script polls
+    services.history.jobs["oura"] = from_json(to_json(finished))
+    page = panel.get("/", headers=german).get_data(as_text=True)
+    block = page[page.index("data-history") :]
+    assert "1.490 / 1.490 Tage" in block
+    assert "Schlaf" in block and "Verlauf" in page
+
+    future = panel.post("/api/accounts/oura/history", json={"start": "2030-01-01"}, headers=german)
+    assert future.get_json()["message"] == "Der Beginn muss 29.01.2025 oder früher sein."
+    bad = panel.post("/api/accounts/oura/history", json={"start": "soon"}, headers=german)
+    assert bad.get_json()["message"] == "Gib den Beginn als Datum an: JJJJ-MM-TT."
+    services.history.jobs["oura"] = with_first_day(
+        new_job(None, date(2025, 1, 29), GROUPS, "run"), date(2024, 1, 1)
+    )
+    busy = panel.post("/api/accounts/oura/history", headers=german)
+    assert busy.get_json()["message"].startswith("Ein Import läuft")
+
+
+def _history_in(panel: Panel, headers: dict) -> dict:
+    accounts = panel.get("/api/status", headers=headers).get_json()["accounts"]
+    return next(a for a in accounts if a["name"] == "oura")["history"]
