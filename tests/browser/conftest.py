@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -255,6 +256,16 @@ class Panel:
         consent = new_tab.value
         consent.wait_for_load_state()
         return consent
+
+    def connect(self, expect: Any) -> Any:
+        """Connect the simulated account through Oura's consent tab; returns the panel frame."""
+        frame = self.open()
+        consent = self.open_consent("Connect")
+        self.approve(consent)
+        consent.wait_for_url(re.compile(re.escape(self.callback_url) + r"\?"))
+        consent.close()
+        expect(frame.locator('[data-field="connection"]').first).to_have_text("Connected")
+        return frame
 
     @staticmethod
     def approve(consent: Any, user_index: int = 0) -> None:

@@ -8,7 +8,6 @@ scrolling, controls a screen reader cannot name, and charts missing days.
 from __future__ import annotations
 
 import json
-import re
 import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -72,12 +71,7 @@ def synced(expect, browser, ingress, addon, simulator):
     context.set_default_timeout(15_000)
     try:
         panel = Panel(context.new_page(), ingress)
-        frame = panel.open()
-        consent = panel.open_consent("Connect")
-        panel.approve(consent)
-        consent.wait_for_url(re.compile(re.escape(panel.callback_url) + r"\?"))
-        consent.close()
-        expect(frame.locator('[data-field="connection"]').first).to_have_text("Connected")
+        frame = panel.connect(expect)
         frame.get_by_role("button", name="Sync now").first.click()
         wait_for(
             lambda: (a := panel.account()) and a["last_sync"] and not a["syncing"],

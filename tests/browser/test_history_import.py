@@ -103,12 +103,7 @@ def _days_with_a_sleep_score(simulator, addon, first: date, last: date) -> int:
 
 
 def _connect(panel: Panel, expect: Any) -> Any:
-    frame = panel.open()
-    consent = panel.open_consent("Connect")
-    panel.approve(consent)
-    consent.wait_for_url(re.compile(re.escape(panel.callback_url) + r"\?"))
-    consent.close()
-    expect(frame.locator('[data-field="connection"]').first).to_have_text("Connected")
+    frame = panel.connect(expect)
     wait_for(
         lambda: (a := panel.account()) and a["history"]["state"] == "done",
         what="the first connection's week of history",
