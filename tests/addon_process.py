@@ -208,16 +208,18 @@ def simulated_oura(
     days: int,
     time_zone: str = TIME_ZONE,
     access_token_ttl: int = SimulatorConfig.access_token_ttl,
+    auto_approve: bool = True,
     **config: Any,
 ) -> Iterator[SimulatorServer]:
-    """An auto-approving Oura simulator whose calendar day is today in ``time_zone``, so
-    last night's sleep and today's activity exist whatever the hour the suite runs at."""
+    """An Oura simulator whose calendar day is today in ``time_zone``, so last night's sleep
+    and today's activity exist whatever the hour the suite runs at. It approves every
+    sign-in unless ``auto_approve`` is off (a browser then clicks its consent page)."""
     simulated = SimulatorConfig(
         client_id=client_id,
         client_secret=client_secret,
         days=days,
         users=users,
-        auto_approve=True,
+        auto_approve=auto_approve,
         today=datetime.now(ZoneInfo(time_zone)).date(),
         timezone=time_zone,
         access_token_ttl=access_token_ttl,

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.addon_process import AddonProcess, addon_environment
+from oura_addon.simulator import SimulatorServer
+from tests.addon_process import AddonProcess, addon_environment, simulated_oura
 
 from .ingress import NGINX, IngressProxy
 
@@ -65,19 +66,15 @@ def browser_tools_present() -> None:
 
 
 @pytest.fixture(scope="module")
-def simulator() -> Iterator[Any]:
-    from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
-
-    app = create_simulator(
-        SimulatorConfig(
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            days=SIMULATED_DAYS,
-            users=SIMULATED_USERS,
-            timezone=SIMULATED_TIMEZONE,
-        )
-    )
-    with SimulatorServer(app, port=0) as server:
+def simulator() -> Iterator[SimulatorServer]:
+    with simulated_oura(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        users=SIMULATED_USERS,
+        days=SIMULATED_DAYS,
+        time_zone=SIMULATED_TIMEZONE,
+        auto_approve=False,
+    ) as server:
         yield server
 
 

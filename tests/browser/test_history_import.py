@@ -12,15 +12,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
-from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
-from tests.addon_process import SUPERVISOR_TOKEN
+from oura_addon.simulator import SimulatorServer
+from tests.addon_process import SUPERVISOR_TOKEN, simulated_oura
 from tests.ha_websocket import HomeAssistantWebsocketStandIn
 from tests.history.recorder import FakeRecorder
 
@@ -47,17 +47,14 @@ BARS = """
 
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[SimulatorServer]:
-    app = create_simulator(
-        SimulatorConfig(
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            days=HISTORY_DAYS,
-            users=1,
-            timezone=SIMULATED_TIMEZONE,
-            today=datetime.now(ZoneInfo(SIMULATED_TIMEZONE)).date(),
-        )
-    )
-    with SimulatorServer(app, port=0) as server:
+    with simulated_oura(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        users=1,
+        days=HISTORY_DAYS,
+        time_zone=SIMULATED_TIMEZONE,
+        auto_approve=False,
+    ) as server:
         yield server
 
 

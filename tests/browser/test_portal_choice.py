@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from oura_addon.oura.endpoints import DEFAULT_SCOPES
+from tests.addon_process import simulated_oura
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, SIMULATED_DAYS, SIMULATED_TIMEZONE
 
@@ -23,18 +24,15 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[Any]:
-    from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
-
-    app = create_simulator(
-        SimulatorConfig(
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            days=SIMULATED_DAYS,
-            timezone=SIMULATED_TIMEZONE,
-            portal="new",
-        )
-    )
-    with SimulatorServer(app, port=0) as server:
+    with simulated_oura(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        users=1,
+        days=SIMULATED_DAYS,
+        time_zone=SIMULATED_TIMEZONE,
+        auto_approve=False,
+        portal="new",
+    ) as server:
         yield server
 
 
