@@ -305,7 +305,11 @@ class Scheduler:
             try:
                 self._publisher.remove(entity_ids)
             except HomeAssistantError as err:
-                _LOGGER.warning("Could not remove entities: %s", err.user_message)
+                _LOGGER.warning(
+                    "The entities of %s go as soon as Home Assistant can be reached: %s",
+                    account,
+                    err.user_message,
+                )
         self._notifier.dismiss(entity_prefix)
         self._notifier.forget(entity_prefix)
         self._history.delete(account)
