@@ -8,6 +8,7 @@ error. ``parse_record`` is the only constructor the rest of the add-on uses.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -38,9 +39,13 @@ def parse_datetime(value: Any) -> datetime | None:
 
 
 def _number(value: Any) -> float | int | None:
+    # Python's JSON reads Infinity and NaN, and integers beyond any float: none is a value.
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return value
+    try:
+        return value if math.isfinite(value) else None
+    except OverflowError:
+        return None
 
 
 def _integer(value: Any) -> int | None:

@@ -1,0 +1,68 @@
+"""Oura answers we have not seen: every recorded document with one field missing, null or of
+the wrong type still parses, builds the sensors and the day's values, and keeps every other
+field. One odd value must cost that value only, never the sync."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import fields
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from oura_addon import catalogue
+from oura_addon.oura.models import parse_record
+
+from .test_recorded_responses import _documents_recorded
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+MISSING = object()
+# JSON's Infinity and NaN are what Python's parser reads for a non-standard number.
+DAMAGES = (
+    *(MISSING, None, "garbage", [], {}, -1, True, "2025-13-45", "2025-01-01T99:00"),
+    *(1e308, 10**400, float("inf"), float("nan")),
+)
+
+
+def _paths(document: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key of the document, nested ones too (a list's first item stands for all)."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            yield (*prefix, key)
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(document, list) and document:
+        yield (*prefix, 0)
+        yield from _paths(document[0], (*prefix, 0))
+
+
+def _damaged(document: dict[str, Any], path: tuple[Any, ...], damage: object) -> dict[str, Any]:
+    copied = copy.deepcopy(document)
+    parent: Any = copied
+    for step in path[:-1]:
+        parent = parent[step]
+    if damage is MISSING and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = None if damage is MISSING else damage
+    return copied
+
+
+@pytest.mark.parametrize(("endpoint", "documents"), _documents_recorded())
+def test_one_damaged_field_costs_that_field_only(endpoint, documents) -> None:
+    now = datetime.now(UTC)
+    for document in documents[:2]:
+        intact = parse_record(endpoint.record, document)
+        for path in _paths(document):
+            for damage in DAMAGES:
+                record = parse_record(endpoint.record, _damaged(document, path, damage))
+                kept = [f.name for f in fields(record) if f.name != path[0]]
+                assert [getattr(record, n) for n in kept] == [getattr(intact, n) for n in kept]
+                day = getattr(record, "day", None)
+                today = day if isinstance(day, date) else date(2025, 1, 1)
+                records = {endpoint.name: [record]}
+                states = catalogue.build_states("oura", records, today=today, tz=HELSINKI, now=now)
+                assert states, f"{endpoint.name}: no sensor left after damaging {path}"
+                catalogue.daily_values(records, today=today, tz=HELSINKI)
