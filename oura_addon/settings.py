@@ -63,6 +63,9 @@ class Settings:
     mqtt_username: str | None = None
     mqtt_password: str | None = field(default=None, repr=False)
     demo: bool = False
+    # The system's zone name (the Supervisor sets TZ for add-ons): the days' zone until Home
+    # Assistant tells its own.
+    system_timezone: str | None = None
     problems: tuple[str, ...] = ()
 
     @property
@@ -317,5 +320,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mqtt_username=text("mqtt_username"),
         mqtt_password=text("mqtt_password"),
         demo=env.get("OURA_ADDON_DEMO", "") in ("1", "true", "yes"),
+        system_timezone=env.get("TZ", "").lstrip(":") or None,
         problems=tuple(problems),
     )

@@ -75,7 +75,7 @@ class Scheduler:
             ArrivalStore(settings.data_dir), settings.poll_interval_minutes
         )
         self._notifier = ReconnectNotifier(ha, panel_url)
-        self._timezone = HomeTimezone(ha, clock)
+        self._timezone = HomeTimezone(ha, clock, settings.system_timezone)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
+import os.path
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -20,9 +20,15 @@ class HomeTimezone:
     """Home Assistant's zone from its /config, asked at most once an hour; the system's
     zone until Home Assistant has answered once."""
 
-    def __init__(self, ha: HomeAssistantClient | None, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        ha: HomeAssistantClient | None,
+        clock: Callable[[], float],
+        system_timezone: str | None = None,
+    ) -> None:
         self._ha = ha
         self._clock = clock
+        self._system_timezone = system_timezone
         self._lock = threading.Lock()
         self._cached: tuple[float, tzinfo] | None = None
 
@@ -36,7 +42,7 @@ class HomeTimezone:
             if zone is None:
                 if self._cached:
                     return self._cached[1]
-                zone = system_zone()
+                zone = system_zone(self._system_timezone)
             self._cached = (now, zone)
             return zone
 
@@ -56,17 +62,17 @@ class HomeTimezone:
             return None
 
 
-def system_zone() -> tzinfo:
-    """The system's zone with its daylight saving rules: ``TZ`` (the Supervisor sets it for
-    add-ons), else what /etc/localtime links to. A fixed offset only when neither names one:
-    it would file every summer day's statistics an hour off."""
-    names = [os.environ.get("TZ", "").lstrip(":")]
+def system_zone(name: str | None) -> tzinfo:
+    """The system's zone with its daylight saving rules: ``name`` (``TZ``, which the
+    Supervisor sets for add-ons), else what /etc/localtime links to. A fixed offset only when
+    neither names one: it would file every summer day's statistics an hour off."""
+    names = [name]
     target = os.path.realpath("/etc/localtime")
     if "/zoneinfo/" in target:
         names.append(target.split("/zoneinfo/", 1)[1])
-    for name in filter(None, names):
+    for candidate in filter(None, names):
         try:
-            return ZoneInfo(name)
+            return ZoneInfo(candidate)
         except (ZoneInfoNotFoundError, ValueError):
             continue
     return datetime.now(UTC).astimezone().tzinfo or UTC
