@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..catalogue import HEADLINES, TRENDS
 from ..history import TREND_DAYS
+from ..history_import.job import HistoryJob, status_json
 from ..i18n import Text, Translator, _l
 from ..oura.endpoints import DEFAULT_SCOPES, SCOPE_LABELS
 from ..services import (
@@ -32,16 +33,6 @@ if TYPE_CHECKING:
     from ..accounts import Account
 
 _LOGGER = logging.getLogger(__name__)
-
-IDLE_HISTORY: Mapping[str, Any] = {
-    "state": "idle",
-    "start": None,
-    "end": None,
-    "days_done": 0,
-    "days_total": 0,
-    "message": "",
-    "groups": {},
-}
 
 # The history import's groups as the panel names them, in the order it lists them.
 HISTORY_GROUP_LABELS: Mapping[str, Text] = {
@@ -134,7 +125,7 @@ class AccountView:
 
     @property
     def history_status(self) -> dict[str, Any]:
-        return dict(self.history or IDLE_HISTORY)
+        return dict(self.history or status_json(HistoryJob()))
 
     @property
     def history_groups(self) -> list[tuple[str, str, int, int]]:
