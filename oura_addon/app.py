@@ -6,32 +6,29 @@ import logging
 import signal
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from . import __version__
-from .accounts import AccountStore
-from .app_credentials import AppCredentialsStore
-from .clients import OuraClients
-from .history import HistoryStore
-from .history_import.runner import HistoryImport
-from .history_import.store import JobStore
-from .homeassistant import (
-    HomeAssistantClient,
-    StatisticsImporter,
-    SupervisorClient,
-)
-from .homeassistant.discovery import configuration_url
-from .homeassistant.modes import Publishing, choose_publishing
-from .homeassistant.supervisor import DASHBOARD_PATH
-from .logs import RecentLines, SecretRedactor, configure_logging
-from .oura.oauth import OAuthClient, TokenUrlMemory
-from .oura.session import TokenSessions
-from .scheduler import Scheduler
-from .services import Services
-from .settings import Settings, load_settings
-from .storage import VersionedFile, recover
-from .web import create_app
-from .web.server import create_server
+from oura_addon import __version__
+from oura_addon.history_import.runner import HistoryImport
+from oura_addon.homeassistant import HomeAssistantClient, StatisticsImporter, SupervisorClient
+from oura_addon.homeassistant.discovery import configuration_url
+from oura_addon.homeassistant.modes import Publishing, choose_publishing
+from oura_addon.homeassistant.supervisor import DASHBOARD_PATH
+from oura_addon.logs import RecentLines, SecretRedactor, configure_logging
+from oura_addon.memory import Allocator
+from oura_addon.oura.clients import OuraClients
+from oura_addon.oura.oauth import OAuthClient, TokenUrlMemory
+from oura_addon.oura.session import TokenSessions
+from oura_addon.scheduling import Scheduler
+from oura_addon.services import Services
+from oura_addon.settings import Settings, load_settings
+from oura_addon.store.accounts import AccountStore
+from oura_addon.store.credentials import AppCredentialsStore
+from oura_addon.store.files import VersionedFile, recover
+from oura_addon.store.import_jobs import JobStore
+from oura_addon.store.trends import TrendStore
+from oura_addon.web import create_app
+from oura_addon.web.server import create_server
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,6 +47,7 @@ class Addon:
     sessions: TokenSessions
     history: HistoryImport
     publishing: Publishing | None = None
+    allocator: Allocator = field(default_factory=Allocator)
 
 
 def build_addon(
@@ -58,7 +56,9 @@ def build_addon(
     *,
     publish: bool = True,
     recent_logs: RecentLines | None = None,
+    allocator: Allocator | None = None,
 ) -> Addon:
+    allocator = allocator or Allocator()
     redactor.add(*settings.secrets)
     accounts = AccountStore(settings.data_dir, on_secret=redactor.add)
     # Before anything reads a token: a crash may have left the newest copy aside.
@@ -107,11 +107,12 @@ def build_addon(
         settings=settings,
         accounts=accounts,
         oura_client=clients,
-        history=HistoryStore(settings.data_dir),
+        trends=TrendStore(settings.data_dir),
         ha=ha,
         publisher=publishing.publisher if publishing else None,
         statistics=statistics,
         panel_url=panel,
+        after_sync=allocator.release_free_pages,
     )
     history = HistoryImport(
         accounts=accounts,
@@ -133,13 +134,13 @@ def build_addon(
         history=history,
         publishing=publishing.state if publishing else None,
     )
-    return Addon(settings, services, scheduler, sessions, history, publishing)
+    return Addon(settings, services, scheduler, sessions, history, publishing, allocator)
 
 
 def serve(addon: Addon) -> None:
     """Serve the panel until SIGTERM/SIGINT, then stop the scheduler within a few seconds."""
     settings = addon.settings
-    app = create_app(settings, addon.services)
+    app = create_app(settings, addon.services, after_request=addon.allocator.release_now_and_then)
     server = create_server(
         app, host=settings.host, port=settings.port, trusted=settings.trusted_clients
     )
@@ -176,10 +177,12 @@ def serve(addon: Addon) -> None:
 
 
 def main(environ: Mapping[str, str] | None = None) -> None:
+    allocator = Allocator()
+    allocator.limit_arenas()  # before the first worker thread starts
     settings = load_settings(environ)
     redactor = SecretRedactor(settings.secrets)
     recent_logs = RecentLines(DIAGNOSTICS_LOG_LINES)
     configure_logging(settings.log_level, redactor, recent_logs)
     for problem in settings.problems:
         _LOGGER.warning("Configuration: %s", problem)
-    serve(build_addon(settings, redactor, recent_logs=recent_logs))
+    serve(build_addon(settings, redactor, recent_logs=recent_logs, allocator=allocator))

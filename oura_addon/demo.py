@@ -15,10 +15,10 @@ import logging
 import os
 from pathlib import Path
 
-from .app import DIAGNOSTICS_LOG_LINES, build_addon, serve
-from .logs import RecentLines, SecretRedactor, configure_logging
-from .settings import load_settings
-from .simulator import SimulatorConfig, SimulatorServer, create_simulator
+from oura_addon.app import DIAGNOSTICS_LOG_LINES, build_addon, serve
+from oura_addon.logs import RecentLines, SecretRedactor, configure_logging
+from oura_addon.settings import load_settings
+from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
 
 _LOGGER = logging.getLogger(__name__)
 

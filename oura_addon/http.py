@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from . import __version__
+from oura_addon import __version__
 
 _LOGGER = logging.getLogger(__name__)
 

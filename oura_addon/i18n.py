@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -24,8 +25,6 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_skeleton
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
@@ -73,6 +72,10 @@ def _load_catalogue(path: Path) -> gettext.GNUTranslations:
 
 @lru_cache(maxsize=32)  # every app (tests build many) shares one parse per file version
 def _compiled_catalogue(path: Path, _mtime_ns: int, _size: int) -> gettext.GNUTranslations:
+    # Babel's catalogue tools are only imported by a process that shows another language.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with path.open("rb") as po:
         catalog = read_po(po, locale=path.parents[1].name)
     compiled = BytesIO()
@@ -248,12 +251,20 @@ class Translator:
 
 
 class Catalogues:
-    """Every language's translations, read once; ``translator(language)`` picks one."""
+    """Every language's translations, each read when it is first asked for (a process that
+    only ever speaks English never parses a catalogue); ``translator(language)`` picks one."""
 
     def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
+        self._locales_dir = locales_dir
         self._translators: dict[str, Translator] = {DEFAULT_LANGUAGE: Translator()}
-        for language in LANGUAGES[1:]:
-            path = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        self._lock = threading.Lock()
+
+    def _loaded(self, language: str) -> Translator:
+        with self._lock:
+            translator = self._translators.get(language)
+            if translator is not None:
+                return translator
+            path = self._locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
             try:
                 translations: gettext.NullTranslations = _load_catalogue(path)
             except Exception:  # a broken catalogue costs that language, never the panel
@@ -261,16 +272,17 @@ class Catalogues:
                     "Cannot read the %s translations at %s; using English", language, path
                 )
                 translations = gettext.NullTranslations()
-            self._translators[language] = Translator(language, translations)
+            translator = self._translators[language] = Translator(language, translations)
+            return translator
 
     def translator(self, language: str | None) -> Translator:
         """The language's translator (a region such as "de-AT" keeps its own formats);
         English for anything not shipped."""
         tag = (language or "").replace("_", "-").strip()
         base = tag.split("-")[0].lower()
-        if base not in self._translators:
+        if base not in LANGUAGES:
             return self._translators[DEFAULT_LANGUAGE]
-        translator = self._translators[base]
+        translator = self._loaded(base)
         region = tag[len(base) + 1 :]
         if not region or not region.isalnum():
             return translator

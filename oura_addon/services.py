@@ -12,15 +12,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .states import EntityState
+from oura_addon.states import EntityState
 
 if TYPE_CHECKING:
-    from .accounts import AccountStore
-    from .app_credentials import AppCredentialsStore
-    from .logs import RecentLines, SecretRedactor
-    from .oura.client import OuraClient
-    from .oura.oauth import OAuthClient
-    from .settings import Settings
+    from oura_addon.logs import RecentLines, SecretRedactor
+    from oura_addon.oura.client import OuraClient
+    from oura_addon.oura.oauth import OAuthClient
+    from oura_addon.settings import Settings
+    from oura_addon.store.accounts import AccountStore
+    from oura_addon.store.credentials import AppCredentialsStore
 
 
 class HomeAssistantState(StrEnum):

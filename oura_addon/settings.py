@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TypedDict
 from urllib.parse import urlsplit
 
-from .i18n import _l
-from .oura.implementations import PORTALS
+from oura_addon.i18n import _l
+from oura_addon.oura.implementations import PORTALS
 
 DEFAULT_OURA_API_URL = "https://api.ouraring.com"
 DEFAULT_OURA_AUTH_URL = "https://cloud.ouraring.com"

@@ -4,7 +4,7 @@ The catalogue's selectors are the one rule for which Oura document stands for a 
 sensors' states and ``daily_values`` (trends, headline numbers, statistics) both use them.
 """
 
-from .build import (
+from oura_addon.catalogue.build import (
     ATTRIBUTION,
     build_states,
     catalogue_rows,
@@ -12,7 +12,7 @@ from .build import (
     daily_values,
     entity_ids,
 )
-from .table import (
+from oura_addon.catalogue.table import (
     CONNECTED,
     DAILY_SENSORS,
     HEADLINES,

@@ -7,9 +7,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
-from ..states import UNKNOWN, EntityState
-from .derive import Moment, Selection, day_of, plain
-from .table import CONNECTED, DAILY_SENSORS, SENSORS, SensorDescription
+from oura_addon.catalogue.derive import Moment, Selection, day_of, plain
+from oura_addon.catalogue.table import CONNECTED, DAILY_SENSORS, SENSORS, SensorDescription
+from oura_addon.states import UNKNOWN, EntityState
 
 ATTRIBUTION = "Data provided by Oura"
 

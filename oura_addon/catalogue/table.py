@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..i18n import _l
-from . import derive as d
+from oura_addon.catalogue import derive as d
+from oura_addon.i18n import _l
 
 MEASUREMENT = "measurement"
 TOTAL_INCREASING = "total_increasing"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import Any
 
-from .. import catalogue
-from ..catalogue.table import TOTAL_INCREASING, SensorDescription
+from oura_addon import catalogue
+from oura_addon.catalogue.table import TOTAL_INCREASING, SensorDescription
 
 # Progress is shown per group: the endpoints a group reads are fetched together.
 GROUPS: Mapping[str, tuple[str, ...]] = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from ..i18n import Day, Number, _l, text_from_json, text_to_json
+from oura_addon.i18n import Day, Number, _l, text_from_json, text_to_json
 
 FORMAT = 1
 IDLE, RUNNING, DONE, FAILED, CANCELLED = "idle", "running", "done", "failed", "cancelled"

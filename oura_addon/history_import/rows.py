@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from ..homeassistant.statistics import row_start, statistic_rows
+from oura_addon.homeassistant.statistics import row_start, statistic_rows
 
 
 def mean_rows(days: Mapping[str, float], tz: tzinfo) -> list[dict[str, Any]]:

@@ -20,19 +20,25 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any, Protocol
 
-from ..accounts import AccountStore, AuthLost
-from ..errors import user_message
-from ..homeassistant.dialect import Dialect
-from ..homeassistant.statistics import statistic_id
-from ..homeassistant.websocket import CommandRefused, WebSocketError
-from ..i18n import Day, Number, _l
-from ..oura.endpoints import ENDPOINTS_BY_NAME
-from ..oura.errors import OuraApiError, RateLimited, Unauthorized
-from . import job as jobs
-from .days import GROUPS, DayValues, StatisticSensor, daily_values, group_sensors
-from .job import HistoryBusy
-from .rows import existing_rows_query, mean_rows, sum_plan, sum_rows
-from .store import JobStore
+from oura_addon.errors import user_message
+from oura_addon.history_import import job as jobs
+from oura_addon.history_import.days import (
+    GROUPS,
+    DayValues,
+    StatisticSensor,
+    daily_values,
+    group_sensors,
+)
+from oura_addon.history_import.job import HistoryBusy
+from oura_addon.history_import.rows import existing_rows_query, mean_rows, sum_plan, sum_rows
+from oura_addon.homeassistant.dialect import Dialect
+from oura_addon.homeassistant.statistics import statistic_id
+from oura_addon.homeassistant.websocket import CommandRefused, WebSocketError
+from oura_addon.i18n import Day, Number, _l
+from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME
+from oura_addon.oura.errors import OuraApiError, RateLimited, Unauthorized
+from oura_addon.store.accounts import AccountStore, AuthLost
+from oura_addon.store.import_jobs import JobStore
 
 _LOGGER = logging.getLogger(__name__)
 

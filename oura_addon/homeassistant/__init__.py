@@ -12,11 +12,16 @@
 
 from __future__ import annotations
 
-from .publisher import CoreApiPublisher, Publisher, PublishError, PublishResult
-from .rest import HomeAssistantClient, HomeAssistantError, valid_entity_id
-from .statistics import StatisticsImporter
-from .supervisor import SupervisorClient, panel_path
-from .websocket import WebSocketError
+from oura_addon.homeassistant.publisher import (
+    CoreApiPublisher,
+    Publisher,
+    PublishError,
+    PublishResult,
+)
+from oura_addon.homeassistant.rest import HomeAssistantClient, HomeAssistantError, valid_entity_id
+from oura_addon.homeassistant.statistics import StatisticsImporter
+from oura_addon.homeassistant.supervisor import SupervisorClient, panel_path
+from oura_addon.homeassistant.websocket import WebSocketError
 
 __all__ = [
     "CoreApiPublisher",

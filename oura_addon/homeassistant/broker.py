@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..i18n import Text, _l
-from ..settings import Settings
-from .supervisor import SupervisorClient
+from oura_addon.homeassistant.supervisor import SupervisorClient
+from oura_addon.i18n import Text, _l
+from oura_addon.settings import Settings
 
 DEFAULT_PORT = 1883
 

@@ -23,11 +23,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import __version__
-from ..catalogue import CONNECTED, SENSORS, SensorDescription
-from ..states import UNKNOWN, EntityState
-from .dialect import DEFAULT_ENTITY_ID, dialect_for
-from .dialect import OBJECT_ID as OBJECT_ID  # re-exported: the two keys a payload may carry
+from oura_addon import __version__
+from oura_addon.catalogue import CONNECTED, SENSORS, SensorDescription
+from oura_addon.homeassistant.dialect import DEFAULT_ENTITY_ID, dialect_for
+from oura_addon.homeassistant.dialect import (
+    OBJECT_ID as OBJECT_ID,  # re-exported: the two keys a payload may carry
+)
+from oura_addon.states import UNKNOWN, EntityState
 
 DISCOVERY_PREFIX = "homeassistant"
 BASE_TOPIC = "oura"

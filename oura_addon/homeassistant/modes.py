@@ -20,18 +20,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..accounts import AccountStore
-from ..i18n import Text, _l
-from ..oura.errors import AccessDenied
-from ..services import PublishState
-from ..settings import Settings
-from ..states import EntityState
-from .broker import Broker, BrokerLookup, resolve_broker
-from .discovery import Device, descriptions, entity_key
-from .mqtt import AccountRef, MqttPublisher, Probe, probe_broker
-from .publisher import CoreApiPublisher, Publisher, PublishResult
-from .rest import HomeAssistantClient, HomeAssistantError
-from .supervisor import SupervisorClient
+from oura_addon.homeassistant.broker import Broker, BrokerLookup, resolve_broker
+from oura_addon.homeassistant.discovery import Device, descriptions, entity_key
+from oura_addon.homeassistant.mqtt import AccountRef, MqttPublisher, Probe, probe_broker
+from oura_addon.homeassistant.publisher import CoreApiPublisher, Publisher, PublishResult
+from oura_addon.homeassistant.rest import HomeAssistantClient, HomeAssistantError
+from oura_addon.homeassistant.supervisor import SupervisorClient
+from oura_addon.i18n import Text, _l
+from oura_addon.oura.errors import AccessDenied
+from oura_addon.services import PublishState
+from oura_addon.settings import Settings
+from oura_addon.states import EntityState
+from oura_addon.store.accounts import AccountStore
 
 _LOGGER = logging.getLogger(__name__)
 

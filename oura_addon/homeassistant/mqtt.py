@@ -24,17 +24,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-
-from .. import __version__
-from ..i18n import Text, _l
-from ..states import EntityState, account_label
-from ..storage import CorruptFileError, read_json, write_json
-from .broker import Broker, BrokerLookup
-from .discovery import (
+from oura_addon import __version__
+from oura_addon.homeassistant.broker import Broker, BrokerLookup
+from oura_addon.homeassistant.discovery import (
     ADDON_AVAILABILITY_TOPIC,
     BIRTH_TOPIC,
     DEFAULT_ENTITY_ID,
@@ -44,8 +38,14 @@ from .discovery import (
     descriptions,
     device_messages,
 )
-from .publisher import PublishResult, PublishStatus
-from .rest import valid_entity_id
+from oura_addon.homeassistant.publisher import PublishResult, PublishStatus
+from oura_addon.homeassistant.rest import valid_entity_id
+from oura_addon.i18n import Text, _l
+from oura_addon.states import EntityState, account_label
+from oura_addon.store.files import CorruptFileError, read_json, write_json
+
+if TYPE_CHECKING:
+    import paho.mqtt.client as mqtt
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,6 +88,10 @@ def connection_problem(broker: Broker, reason: object) -> Text:
 
 
 def new_client(broker: Broker, client_id: str) -> mqtt.Client:
+    # paho is imported by the installs that publish over MQTT, not by every process.
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
     client = mqtt.Client(
         callback_api_version=CallbackAPIVersion.VERSION2,
         client_id=client_id,

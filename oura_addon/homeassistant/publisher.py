@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from ..i18n import Text, _l
-from ..states import EntityState
-from ..storage import CorruptFileError, read_json, write_json
-from .rest import HomeAssistantClient, HomeAssistantError, valid_entity_id
+from oura_addon.homeassistant.rest import HomeAssistantClient, HomeAssistantError, valid_entity_id
+from oura_addon.i18n import Text, _l
+from oura_addon.states import EntityState
+from oura_addon.store.files import CorruptFileError, read_json, write_json
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 import requests
 
-from ..errors import AddonError
-from ..http import RetryPolicy, new_session
-from ..i18n import _l
-from ..settings import Settings
-from ..states import EntityState
+from oura_addon.errors import AddonError
+from oura_addon.http import RetryPolicy, new_session
+from oura_addon.i18n import _l
+from oura_addon.settings import Settings
+from oura_addon.states import EntityState
 
 # Home Assistant is on the local network: fail fast so a down core does not stall a cycle.
 LOCAL_POLICY = RetryPolicy(attempts=2, backoff_base=0.5, backoff_max=1.0, timeout=(3.0, 10.0))

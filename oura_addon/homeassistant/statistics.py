@@ -23,15 +23,12 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from .. import storage
-from ..catalogue import STATISTIC_SENSORS
-from ..history_import.days import reconciled_sensors
-from ..i18n import _l
-from ..settings import RECONCILE_DAYS_RANGE
-from .dialect import Dialect, dialect_for
-from .registry import CommandSession, statistic_ids
-from .rest import HomeAssistantError
-from .websocket import (
+from oura_addon.catalogue import STATISTIC_SENSORS
+from oura_addon.history_import.days import reconciled_sensors
+from oura_addon.homeassistant.dialect import Dialect, dialect_for
+from oura_addon.homeassistant.registry import CommandSession, statistic_ids
+from oura_addon.homeassistant.rest import HomeAssistantError
+from oura_addon.homeassistant.websocket import (
     DEFAULT_TIMEOUT,
     CommandRefused,
     Connector,
@@ -40,6 +37,9 @@ from .websocket import (
     connect,
     open_websocket,
 )
+from oura_addon.i18n import _l
+from oura_addon.settings import RECONCILE_DAYS_RANGE
+from oura_addon.store import files as storage
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import requests
 
-from ..http import new_session
-from ..i18n import _l
-from ..settings import Settings
+from oura_addon.http import new_session
+from oura_addon.i18n import _l
+from oura_addon.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
 

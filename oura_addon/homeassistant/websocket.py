@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 import websocket
 
-from ..i18n import _l
-from .rest import HomeAssistantError
+from oura_addon.homeassistant.rest import HomeAssistantError
+from oura_addon.i18n import _l
 
 DEFAULT_TIMEOUT = 10.0
 

@@ -16,10 +16,10 @@ from typing import Any, Protocol
 
 import requests
 
-from ..http import RetryPolicy, new_session
-from ..i18n import _l
-from .endpoints import ENDPOINTS_BY_NAME, Endpoint, Window
-from .errors import (
+from oura_addon.http import RetryPolicy, new_session
+from oura_addon.i18n import _l
+from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME, Endpoint, Window
+from oura_addon.oura.errors import (
     AccessDenied,
     ApiUnavailable,
     BadResponse,
@@ -33,7 +33,7 @@ from .errors import (
     TokenUnavailable,
     Unauthorized,
 )
-from .models import PersonalInfo, RestModePeriod, parse_record
+from oura_addon.oura.models import PersonalInfo, RestModePeriod, parse_record
 
 __all__ = [
     "AccessDenied",

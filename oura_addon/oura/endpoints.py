@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..i18n import _l
-from . import models
+from oura_addon.i18n import _l
+from oura_addon.oura import models
 
 
 class Window(Enum):

@@ -6,8 +6,8 @@ Messages never contain a token, an authorization code or the client secret: call
 
 from __future__ import annotations
 
-from ..errors import AddonError
-from ..i18n import _l
+from oura_addon.errors import AddonError
+from oura_addon.i18n import _l
 
 
 class OuraError(AddonError):

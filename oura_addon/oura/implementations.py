@@ -28,9 +28,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
-from ..http import RetryPolicy
-from .endpoints import NEW_SCOPE_PREFIX, bare_scope
-from .tokens import AppCredentials
+from oura_addon.http import RetryPolicy
+from oura_addon.oura.endpoints import NEW_SCOPE_PREFIX, bare_scope
+from oura_addon.oura.tokens import AppCredentials
 
 _LOGGER = logging.getLogger(__name__)
 

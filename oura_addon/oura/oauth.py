@@ -21,10 +21,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from ..http import USER_AGENT, RetryPolicy, new_session
-from ..i18n import _l
-from .endpoints import DEFAULT_SCOPES
-from .errors import (
+from oura_addon.http import USER_AGENT, RetryPolicy, new_session
+from oura_addon.i18n import _l
+from oura_addon.oura.endpoints import DEFAULT_SCOPES
+from oura_addon.oura.errors import (
     AuthorizationDenied,
     CodeRejected,
     InvalidCallback,
@@ -36,7 +36,7 @@ from .errors import (
     UserLimitReached,
     WrongIssuer,
 )
-from .implementations import (
+from oura_addon.oura.implementations import (
     PORTAL_CLASSIC,
     PORTAL_NEW,
     PORTALS,
@@ -47,10 +47,10 @@ from .implementations import (
     OAuthImplementation,
     new_code_verifier,
 )
-from .tokens import AppCredentials, TokenSet
+from oura_addon.oura.tokens import AppCredentials, TokenSet
 
 if TYPE_CHECKING:
-    from ..settings import Settings
+    from oura_addon.settings import Settings
 
 __all__ = [
     "PORTALS",

@@ -16,7 +16,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from ..accounts import (
+from oura_addon.i18n import _l, stored_text
+from oura_addon.oura.errors import InvalidClient, InvalidGrant, OuraUnavailable
+from oura_addon.oura.tokens import AppCredentials, TokenSet
+from oura_addon.store.accounts import (
     NOT_CONNECTED_MESSAGE,
     REFUSED_MESSAGE,
     UNREADABLE_MESSAGE,
@@ -24,10 +27,7 @@ from ..accounts import (
     AuthLost,
     Document,
 )
-from ..i18n import _l, stored_text
-from ..storage import CorruptFileError
-from .errors import InvalidClient, InvalidGrant, OuraUnavailable
-from .tokens import AppCredentials, TokenSet
+from oura_addon.store.files import CorruptFileError
 
 _LOGGER = logging.getLogger(__name__)
 

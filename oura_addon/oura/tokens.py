@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .endpoints import bare_scope
+from oura_addon.oura.endpoints import bare_scope
 
 # A token is refreshed this long before it expires, or a tenth of its lifetime if shorter:
 # a token that lives under ten minutes would otherwise be refreshed on every request.

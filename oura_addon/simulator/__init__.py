@@ -3,11 +3,11 @@
 Never imported by the add-on at run time except in demo mode.
 """
 
-from .app import DropConnection, Simulator, create_simulator
-from .config import SimulatorConfig
-from .faults import Faults
-from .request_log import LoggedRequest, RequestLog
-from .server import SimulatorServer
+from oura_addon.simulator.app import DropConnection, Simulator, create_simulator
+from oura_addon.simulator.config import SimulatorConfig
+from oura_addon.simulator.faults import Faults
+from oura_addon.simulator.request_log import LoggedRequest, RequestLog
+from oura_addon.simulator.server import SimulatorServer
 
 __all__ = [
     "DropConnection",

@@ -10,9 +10,9 @@ import threading
 from collections.abc import Sequence
 from datetime import date, time
 
-from .app import create_simulator
-from .config import PORTALS, SimulatorConfig
-from .server import SimulatorServer
+from oura_addon.simulator.app import create_simulator
+from oura_addon.simulator.config import PORTALS, SimulatorConfig
+from oura_addon.simulator.server import SimulatorServer
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:

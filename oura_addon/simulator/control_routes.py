@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
-from .request_log import LoggedRequest
-
-if TYPE_CHECKING:
-    from .app import Simulator
+from oura_addon.simulator.request_log import LoggedRequest
+from oura_addon.simulator.state import Simulator
 
 
 def _bad_request(message: str) -> Response:

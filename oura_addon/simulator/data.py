@@ -19,7 +19,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
-from .plans import (
+from oura_addon.simulator.plans import (
     HOUR,
     MINUTE,
     DayPlan,

@@ -8,14 +8,14 @@ like the real ones for any valid token.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from ..oura.endpoints import ENDPOINTS_BY_NAME, Endpoint, Window
-from .faults import FORBID, RATE_LIMIT, SERVER_ERROR
-from .oauth import Unauthorized
-from .queries import (
+from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME, Endpoint, Window
+from oura_addon.simulator.faults import FORBID, RATE_LIMIT, SERVER_ERROR
+from oura_addon.simulator.oauth import Unauthorized
+from oura_addon.simulator.queries import (
     Cursor,
     QueryError,
     date_window,
@@ -24,9 +24,7 @@ from .queries import (
     page,
     parse_bool,
 )
-
-if TYPE_CHECKING:
-    from .app import Simulator
+from oura_addon.simulator.state import Simulator
 
 # The add-on's endpoint table plus the routes of the spec it does not read.
 ROUTES: dict[str, Endpoint] = {

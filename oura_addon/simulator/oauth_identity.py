@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from ..oura.endpoints import DEFAULT_SCOPES, NEW_SCOPE_PREFIX, SCOPE_LABELS
+from oura_addon.oura.endpoints import DEFAULT_SCOPES, NEW_SCOPE_PREFIX, SCOPE_LABELS
 
 NEW_BASE = "/oauth/v2/ext"
 ISSUER_PATH = f"{NEW_BASE}/oauth-anonymous"

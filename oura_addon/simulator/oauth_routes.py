@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..oura.endpoints import SCOPE_LABELS
-from .data import personal_info
-from .faults import REFUSE_TOKEN_ENDPOINT, TOKEN_ENDPOINT
-from .oauth import Grant, OAuthError
-from .oauth_identity import CLASSIC, NEW, Provider, issuer_url
-
-if TYPE_CHECKING:
-    from .app import Simulator
+from oura_addon.oura.endpoints import SCOPE_LABELS
+from oura_addon.simulator.data import personal_info
+from oura_addon.simulator.faults import REFUSE_TOKEN_ENDPOINT, TOKEN_ENDPOINT
+from oura_addon.simulator.oauth import Grant, OAuthError
+from oura_addon.simulator.oauth_identity import CLASSIC, NEW, Provider, issuer_url
+from oura_addon.simulator.state import Simulator
 
 LEGACY_TOKEN_PATH = CLASSIC.token_path
 NEW_TOKEN_PATH = NEW.token_path

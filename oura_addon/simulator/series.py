@@ -10,8 +10,8 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .data import DataContext, utc_iso
-from .plans import HOUR, at_local, profile_for, rng_for
+from oura_addon.simulator.data import DataContext, utc_iso
+from oura_addon.simulator.plans import HOUR, at_local, profile_for, rng_for
 
 HEART_RATE_STEP = 300
 BATTERY_STEP = 1800

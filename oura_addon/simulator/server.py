@@ -10,7 +10,7 @@ from typing import Any
 from waitress.channel import ClientDisconnected
 from waitress.server import create_server
 
-from .app import DropConnection, Simulator
+from oura_addon.simulator.state import DropConnection, Simulator
 
 
 def _closing_on_drop(app: Callable) -> Callable:

@@ -7,19 +7,26 @@ Blueprints: ``panel`` (HTML pages and their forms), ``oauth`` (Oura's callback) 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ..i18n import _l
-from ..services import Services
-from ..settings import INGRESS_PROXY_ADDRESS, Settings
-from . import api, callback, language, panel
-from .context import EXTENSION_KEY, PASTE_REDIRECT_URI, WebContext, web_context
-from .ingress import IngressMiddleware
-from .oauth_state import PendingAuthorizations
-from .script_messages import script_messages
-from .session import STATE_CHANGING_METHODS, configure_session, csrf_ok, csrf_token, load_secret_key
+from oura_addon.i18n import _l
+from oura_addon.services import Services
+from oura_addon.settings import INGRESS_PROXY_ADDRESS, Settings
+from oura_addon.web import api, callback, language, panel
+from oura_addon.web.context import EXTENSION_KEY, PASTE_REDIRECT_URI, WebContext, web_context
+from oura_addon.web.ingress import IngressMiddleware
+from oura_addon.web.oauth_state import PendingAuthorizations
+from oura_addon.web.script_messages import script_messages
+from oura_addon.web.session import (
+    STATE_CHANGING_METHODS,
+    configure_session,
+    csrf_ok,
+    csrf_token,
+    load_secret_key,
+)
 
 __all__ = ["MAX_REQUEST_BODY_BYTES", "PASTE_REDIRECT_URI", "create_app"]
 
@@ -50,6 +57,7 @@ def create_app(
     services: Services,
     pending: PendingAuthorizations | None = None,
     secret_key: bytes | None = None,
+    after_request: Callable[[], None] | None = None,
 ) -> Flask:
     app = Flask(__name__)
     app.config.update(
@@ -74,6 +82,8 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.context_processor(_template_globals)
+    if after_request is not None:
+        app.teardown_request(lambda _error: after_request())
     app.wsgi_app = IngressMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, settings.trusted_clients, INGRESS_PROXY_ADDRESS
     )

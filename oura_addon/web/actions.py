@@ -13,19 +13,19 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .. import catalogue
-from ..accounts import ECHO_LIMIT
-from ..errors import user_message
-from ..history_import.job import HistoryBusy
-from ..i18n import _l
-from ..oura.errors import OAuthError, OuraUnavailable, RedirectUriMismatch
-from ..oura.implementations import PORTAL_NEW, PORTALS
-from ..oura.tokens import AppCredentials
-from ..services import Services
-from .oauth_state import Pending, PendingAuthorizations
+from oura_addon import catalogue
+from oura_addon.errors import user_message
+from oura_addon.history_import.job import HistoryBusy
+from oura_addon.i18n import _l
+from oura_addon.oura.errors import OAuthError, OuraUnavailable, RedirectUriMismatch
+from oura_addon.oura.implementations import PORTAL_NEW, PORTALS
+from oura_addon.oura.tokens import AppCredentials
+from oura_addon.services import Services
+from oura_addon.store.accounts import ECHO_LIMIT
+from oura_addon.web.oauth_state import Pending, PendingAuthorizations
 
 if TYPE_CHECKING:
-    from ..accounts import Account
+    from oura_addon.store.accounts import Account
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -6,16 +6,16 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..i18n import _l
-from ..oura.errors import OAuthError
-from ..oura.oauth import parse_callback
-from . import actions
-from .actions import ActionError
-from .context import web_context
-from .diagnostics import diagnostics_document
-from .language import translator
-from .oauth_state import StateError
-from .views import portal_of, status_document
+from oura_addon.i18n import _l
+from oura_addon.oura.errors import OAuthError
+from oura_addon.oura.oauth import parse_callback
+from oura_addon.web import actions
+from oura_addon.web.actions import ActionError
+from oura_addon.web.context import web_context
+from oura_addon.web.diagnostics import diagnostics_document
+from oura_addon.web.language import translator
+from oura_addon.web.oauth_state import StateError
+from oura_addon.web.views import portal_of, status_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 
 from flask import Blueprint, render_template, request
 
-from ..i18n import _l
-from ..oura.errors import (
+from oura_addon.i18n import _l
+from oura_addon.oura.errors import (
     AuthorizationDenied,
     InvalidClient,
     InvalidGrant,
@@ -21,11 +21,11 @@ from ..oura.errors import (
     UserLimitReached,
     WrongIssuer,
 )
-from ..oura.oauth import CallbackParams
-from . import actions
-from .actions import ActionError
-from .context import web_context
-from .oauth_state import ExpiredState, ReplayedState, StateError
+from oura_addon.oura.oauth import CallbackParams
+from oura_addon.web import actions
+from oura_addon.web.actions import ActionError
+from oura_addon.web.context import web_context
+from oura_addon.web.oauth_state import ExpiredState, ReplayedState, StateError
 
 bp = Blueprint("oauth", __name__)
 

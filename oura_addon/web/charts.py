@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from ..i18n import Translator
+from oura_addon.i18n import Translator
 
 # Space around the plot area, in viewBox units: room for the title row, the y tick labels
 # on the left and the x day labels below.

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ..services import Services
-from .oauth_state import PendingAuthorizations
+from oura_addon.services import Services
+from oura_addon.web.oauth_state import PendingAuthorizations
 
 EXTENSION_KEY = "oura_addon"
 

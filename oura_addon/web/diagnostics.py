@@ -1,5 +1,5 @@
 """``GET /api/diagnostics``'s edge: gather what the add-on knows, survive any part failing,
-and hand it to the pure builder in ``oura_addon.diagnostics``."""
+and hand it to the pure builder in ``oura_addon.web.diagnostics_report``."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from .. import __version__
-from ..diagnostics import AccountFacts, DiagnosticsFacts, build_diagnostics
-from ..errors import AddonError
-from ..services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
-from .views import credentials_description
+from oura_addon import __version__
+from oura_addon.errors import AddonError
+from oura_addon.services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
+from oura_addon.web.diagnostics_report import AccountFacts, DiagnosticsFacts, build_diagnostics
+from oura_addon.web.views import credentials_description
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import Markup
 
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogues, Translator
+from oura_addon.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogues, Translator
 
 EXTENSION_KEY = "oura_addon.i18n"
 

@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..errors import AddonError
-from ..i18n import _l
+from oura_addon.errors import AddonError
+from oura_addon.i18n import _l
 
 STATE_LIFETIME_SECONDS = 600  # Oura's authorization codes live 10 minutes as well.
 

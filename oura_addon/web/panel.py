@@ -8,12 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..i18n import _l
-from . import actions
-from .actions import ActionError
-from .context import web_context
-from .language import translator
-from .views import (
+from oura_addon.i18n import _l
+from oura_addon.web import actions
+from oura_addon.web.actions import ActionError
+from oura_addon.web.context import web_context
+from oura_addon.web.language import translator
+from oura_addon.web.views import (
     account_view,
     collect_accounts,
     collect_home_assistant,

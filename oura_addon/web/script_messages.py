@@ -6,7 +6,7 @@ every new sentence the script shows. A test checks both sides name the same keys
 
 from __future__ import annotations
 
-from ..i18n import Text, Translator, _l
+from oura_addon.i18n import Text, Translator, _l
 
 SCRIPT_MESSAGES: dict[str, Text] = {
     "answered": _l("The add-on answered %(status)s."),

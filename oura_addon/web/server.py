@@ -17,7 +17,7 @@ from typing import Any
 
 from waitress.server import TcpWSGIServer
 
-from . import MAX_REQUEST_BODY_BYTES
+from oura_addon.web import MAX_REQUEST_BODY_BYTES
 
 _LOGGER = logging.getLogger(__name__)
 

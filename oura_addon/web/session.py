@@ -16,7 +16,7 @@ from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from ..storage import atomic_write_bytes
+from oura_addon.store.files import atomic_write_bytes
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,25 +12,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
-from ..catalogue import HEADLINES, TRENDS
-from ..history import TREND_DAYS
-from ..history_import.job import HistoryJob, status_json
-from ..i18n import Text, Translator, _l
-from ..oura.endpoints import DEFAULT_SCOPES, SCOPE_LABELS
-from ..services import (
+from oura_addon import __version__
+from oura_addon.catalogue import HEADLINES, TRENDS
+from oura_addon.history_import.job import HistoryJob, status_json
+from oura_addon.i18n import Text, Translator, _l
+from oura_addon.oura.endpoints import DEFAULT_SCOPES, SCOPE_LABELS
+from oura_addon.services import (
     AccountSnapshot,
     AddonSnapshot,
     HomeAssistantState,
     PublishState,
     Services,
 )
-from ..states import EntityState
-from .charts import render_trend_chart
-from .oauth_state import PendingAuthorizations
+from oura_addon.states import EntityState
+from oura_addon.store.trends import TREND_DAYS
+from oura_addon.web.charts import render_trend_chart
+from oura_addon.web.oauth_state import PendingAuthorizations
 
 if TYPE_CHECKING:
-    from ..accounts import Account
+    from oura_addon.store.accounts import Account
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -19,8 +19,7 @@ import requests
 
 from oura_addon.simulator import SimulatorServer
 from tests.addon_process import AddonProcess, addon_environment, simulated_oura
-
-from .ingress import NGINX, IngressProxy
+from tests.browser.ingress import NGINX, IngressProxy
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

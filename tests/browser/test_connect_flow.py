@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from .conftest import CLIENT_SECRET
+from tests.browser.conftest import CLIENT_SECRET
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from .conftest import DESKTOP, SIMULATED_TIMEZONE, Panel
+from tests.browser.conftest import DESKTOP, SIMULATED_TIMEZONE, Panel
 
 pytestmark = pytest.mark.browser
 

@@ -21,11 +21,10 @@ import requests
 
 from oura_addon.simulator import SimulatorServer
 from tests.addon_process import SUPERVISOR_TOKEN, simulated_oura
+from tests.browser.conftest import CLIENT_ID, CLIENT_SECRET, DESKTOP, SIMULATED_TIMEZONE, Panel
+from tests.browser.test_dashboard import PHONE, wait_for
 from tests.ha_websocket import HomeAssistantWebsocketStandIn
 from tests.history.recorder import FakeRecorder
-
-from .conftest import CLIENT_ID, CLIENT_SECRET, DESKTOP, SIMULATED_TIMEZONE, Panel
-from .test_dashboard import PHONE, wait_for
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from .ingress import REMOTE_USER_NAME, IngressProxy
+from tests.browser.ingress import REMOTE_USER_NAME, IngressProxy
 
 pytestmark = pytest.mark.browser
 

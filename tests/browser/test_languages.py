@@ -18,8 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from oura_addon.i18n import LOCALES_DIR
-
-from .conftest import CLIENT_ID, CLIENT_SECRET, DESKTOP, Panel
+from tests.browser.conftest import CLIENT_ID, CLIENT_SECRET, DESKTOP, Panel
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .ingress import IngressProxy
+from tests.browser.ingress import IngressProxy
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,7 @@ import pytest
 
 from oura_addon.oura.endpoints import DEFAULT_SCOPES
 from tests.addon_process import simulated_oura
-
-from .conftest import CLIENT_ID, CLIENT_SECRET, SIMULATED_DAYS, SIMULATED_TIMEZONE
+from tests.browser.conftest import CLIENT_ID, CLIENT_SECRET, SIMULATED_DAYS, SIMULATED_TIMEZONE
 
 pytestmark = pytest.mark.browser
 

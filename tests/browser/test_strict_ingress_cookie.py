@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from .ingress import IngressProxy
+from tests.browser.ingress import IngressProxy
 
 pytestmark = pytest.mark.browser
 

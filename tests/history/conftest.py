@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from oura_addon.simulator import SimulatorServer
-
-from .rig import start_rig
+from tests.history.rig import start_rig
 
 
 @pytest.fixture

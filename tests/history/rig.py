@@ -10,15 +10,14 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from oura_addon.accounts import AccountStore
 from oura_addon.history_import.runner import HistoryImport
-from oura_addon.history_import.store import JobStore
 from oura_addon.http import RetryPolicy
 from oura_addon.oura.client import OuraClient
 from oura_addon.oura.tokens import TokenSet
 from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
-
-from .recorder import FakeRecorder
+from oura_addon.store.accounts import AccountStore
+from oura_addon.store.import_jobs import JobStore
+from tests.history.recorder import FakeRecorder
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 TODAY = date(2025, 11, 9)

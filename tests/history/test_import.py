@@ -14,8 +14,7 @@ from oura_addon.history_import.days import statistic_sensors
 from oura_addon.history_import.runner import CHUNK_DAYS, EARLIEST_DAY
 from oura_addon.homeassistant.statistics import statistic_id
 from oura_addon.oura.endpoints import ENDPOINTS
-
-from .rig import HELSINKI, TODAY
+from tests.history.rig import HELSINKI, TODAY
 
 YESTERDAY = TODAY - timedelta(days=1)
 

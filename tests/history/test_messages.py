@@ -9,10 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from oura_addon.history_import.store import JobStore
 from oura_addon.i18n import Catalogues, Text
-
-from .rig import TODAY
+from oura_addon.store.import_jobs import JobStore
+from tests.history.rig import TODAY
 
 GERMAN = Catalogues().translator("de")
 YESTERDAY = TODAY - timedelta(days=1)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from oura_addon.accounts import CONNECTED, NEEDS_RECONNECT, AccountStore, AuthLost
 from oura_addon.oura.oauth import InvalidGrant, OAuthClient, parse_callback
 from oura_addon.oura.session import TokenSession
 from oura_addon.oura.tokens import AppCredentials, TokenSet
 from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
+from oura_addon.store.accounts import CONNECTED, NEEDS_RECONNECT, AccountStore, AuthLost
 
 CREDENTIALS = AppCredentials("rotation-client", "rotation-secret", "classic")
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the code is read off Location

@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oura_addon.accounts import AccountStore
-from oura_addon.history import HistoryStore
 from oura_addon.homeassistant import HomeAssistantError
 from oura_addon.homeassistant.statistics import (
     AUTH_RETRY_SECONDS,
@@ -22,8 +20,10 @@ from oura_addon.homeassistant.statistics import (
 from oura_addon.oura.client import SyncResult
 from oura_addon.oura.models import DailySleep, Sleep
 from oura_addon.oura.tokens import TokenSet
-from oura_addon.scheduler import Scheduler
+from oura_addon.scheduling import Scheduler
 from oura_addon.settings import Settings
+from oura_addon.store.accounts import AccountStore
+from oura_addon.store.trends import TrendStore
 from tests.ha_websocket import TOKEN, HomeAssistantWebsocketStandIn
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -324,7 +324,7 @@ def _scheduler(tmp_path, statistics) -> tuple[Scheduler, QuietPublisher]:
         settings=Settings(data_dir=tmp_path, history_days=30),
         accounts=accounts,
         oura_client=lambda name: BackfillingOura(),
-        history=HistoryStore(tmp_path),
+        trends=TrendStore(tmp_path),
         ha=HelsinkiHome(),
         publisher=publisher,
         statistics=statistics,

@@ -21,9 +21,8 @@ from oura_addon.oura.oauth import (
     parse_callback,
 )
 from oura_addon.oura.tokens import AppCredentials, TokenSet
-from oura_addon.storage import VersionedFile
-
-from .conftest import LEGACY_TOKEN_PATH, NEW_TOKEN_PATH, FakeTokens, oauth_client
+from oura_addon.store.files import VersionedFile
+from tests.oura.conftest import LEGACY_TOKEN_PATH, NEW_TOKEN_PATH, FakeTokens, oauth_client
 
 simulator = pytest.importorskip("oura_addon.simulator")
 if not hasattr(simulator, "create_simulator"):

@@ -23,8 +23,7 @@ from oura_addon.oura.client import (
 from oura_addon.oura.endpoints import ENDPOINTS, ENDPOINTS_BY_NAME
 from oura_addon.oura.models import DailySleep, PersonalInfo, RestModePeriod
 from oura_addon.oura.oauth import InvalidClient, InvalidGrant, OuraUnavailable
-
-from .conftest import FakeTokens, Reply, recorded
+from tests.oura.conftest import FakeTokens, Reply, recorded
 
 V2 = "/v2/usercollection"
 DAY = date(2024, 11, 11)

@@ -6,8 +6,7 @@ from datetime import date
 
 from oura_addon.oura.client import OuraClient, RateLimited
 from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME
-
-from .conftest import Reply
+from tests.oura.conftest import Reply
 
 V2 = "/v2/usercollection"
 DAY = date(2024, 11, 11)

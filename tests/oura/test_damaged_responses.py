@@ -15,8 +15,7 @@ import pytest
 
 from oura_addon import catalogue
 from oura_addon.oura.models import parse_record
-
-from .test_recorded_responses import _documents_recorded
+from tests.oura.test_recorded_responses import _documents_recorded
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 MISSING = object()

@@ -23,9 +23,8 @@ from oura_addon.oura.oauth import (
 )
 from oura_addon.oura.tokens import AppCredentials
 from oura_addon.settings import Settings
-from oura_addon.storage import VersionedFile
-
-from .conftest import LEGACY_TOKEN_PATH, NEW_TOKEN_PATH, Reply, oauth_client
+from oura_addon.store.files import VersionedFile
+from tests.oura.conftest import LEGACY_TOKEN_PATH, NEW_TOKEN_PATH, Reply, oauth_client
 
 CREDENTIALS = AppCredentials("my-client", "s3cret-value", "classic")
 REDIRECT = "http://localhost:8123/oura/callback"

@@ -12,8 +12,7 @@ import pytest
 from oura_addon.oura import models
 from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME, Endpoint
 from oura_addon.oura.models import parse_record
-
-from .conftest import recorded, recorded_dir
+from tests.oura.conftest import recorded, recorded_dir
 
 # The deprecated /tag route has no record in the add-on (it reads enhanced_tag instead).
 UNUSED_ROUTES = ("tag",)

@@ -16,17 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oura_addon import schedule
-from oura_addon.accounts import AccountStore
-from oura_addon.history import HistoryStore
 from oura_addon.oura.client import OuraClient
 from oura_addon.oura.tokens import TokenSet
-from oura_addon.scheduler import Scheduler
+from oura_addon.scheduling import Scheduler, schedule
 from oura_addon.settings import Settings
 from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
-
-from ..loopback.test_statistics_importer import HelsinkiHome, QuietPublisher
-from ..simulator.conftest import FakeClock
+from oura_addon.store.accounts import AccountStore
+from oura_addon.store.trends import TrendStore
+from tests.loopback.test_statistics_importer import HelsinkiHome, QuietPublisher
+from tests.simulator.conftest import FakeClock
 
 TZ = ZoneInfo("Europe/Helsinki")
 DAY = date(2026, 3, 11)
@@ -81,7 +79,7 @@ def morning(tmp_path_factory):
             settings=Settings(data_dir=tmp_path, poll_interval_minutes=POLL_MINUTES),
             accounts=accounts,
             oura_client=lambda _name: client,
-            history=HistoryStore(tmp_path),
+            trends=TrendStore(tmp_path),
             ha=HelsinkiHome(),
             publisher=publisher,
             clock=clock,

@@ -21,16 +21,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oura_addon.accounts import AccountStore
 from oura_addon.history_import import job as jobs
 from oura_addon.history_import.days import group_sensors
 from oura_addon.history_import.runner import HistoryImport
-from oura_addon.history_import.store import JobStore
 from oura_addon.homeassistant.statistics import statistic_id
 from oura_addon.http import RetryPolicy
 from oura_addon.oura.client import OuraClient
 from oura_addon.oura.tokens import TokenSet
 from oura_addon.simulator import SimulatorServer
+from oura_addon.store.accounts import AccountStore
+from oura_addon.store.import_jobs import JobStore
 from tests.addon_process import (
     SUPERVISOR_TOKEN,
     TIME_ZONE,

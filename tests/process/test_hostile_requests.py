@@ -10,8 +10,7 @@ import requests
 
 from oura_addon.web.server import CHANNEL_TIMEOUT, CLEANUP_INTERVAL
 from tests.addon_process import AddonProcess, PanelClient
-
-from .hostile import (
+from tests.process.hostile import (
     PROXY,
     connect_from,
     hostile_addon,

@@ -82,7 +82,7 @@ def simulator() -> Iterator[SimulatorServer]:
 
 def _stored_pair(data_dir: Path) -> dict | None:
     """The newest complete copy of the account, read the way the add-on reads it."""
-    from oura_addon.storage import read_versioned
+    from oura_addon.store.files import read_versioned
 
     newest = read_versioned(data_dir / "accounts" / "oura.json")
     return newest.value if newest else None

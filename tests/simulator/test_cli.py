@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from .conftest import REDIRECT_URI
+from tests.simulator.conftest import REDIRECT_URI
 
 
 def free_port() -> int:

@@ -10,8 +10,7 @@ import pytest
 
 from oura_addon.oura import models
 from oura_addon.oura.endpoints import ENDPOINTS, Window
-
-from .conftest import NOON, FakeClock, Served
+from tests.simulator.conftest import NOON, FakeClock, Served
 
 TODAY = NOON.date()
 DAY = timedelta(days=1)

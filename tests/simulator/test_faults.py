@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from .conftest import REDIRECT_URI, Served
+from tests.simulator.conftest import REDIRECT_URI, Served
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 
 from oura_addon.oura.endpoints import DEFAULT_SCOPES
 from oura_addon.simulator.oauth import s256
-
-from .conftest import REDIRECT_URI, Served
+from tests.simulator.conftest import REDIRECT_URI, Served
 
 BASE = "/oauth/v2/ext"
 ISSUER_PATH = f"{BASE}/oauth-anonymous"

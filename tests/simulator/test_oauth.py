@@ -8,8 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from oura_addon.oura.endpoints import DEFAULT_SCOPES
-
-from .conftest import REDIRECT_URI, Served
+from tests.simulator.conftest import REDIRECT_URI, Served
 
 NEW_TOKEN_PATH = "/oauth/v2/ext/oauth-token"
 

@@ -12,8 +12,7 @@ from referencing.jsonschema import DRAFT202012
 
 from oura_addon.oura.endpoints import Window
 from oura_addon.simulator.data_routes import ROUTES
-
-from .conftest import NOON, Served, load_shared_json
+from tests.simulator.conftest import NOON, Served, load_shared_json
 
 SPEC_URI = "urn:oura:openapi-1.37"
 TODAY = NOON.date()

@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from oura_addon.accounts import REFUSED_MESSAGE, validate_name
-from oura_addon.app_credentials import AppCredentialsStore
 from oura_addon.errors import AddonError, user_message
 from oura_addon.homeassistant.rest import HomeAssistantClient
 from oura_addon.homeassistant.websocket import WebSocketError, connect
@@ -24,6 +22,8 @@ from oura_addon.oura.client import error_for
 from oura_addon.oura.oauth import CallbackParams, oauth_error_for
 from oura_addon.settings import load_settings
 from oura_addon.states import EntityState
+from oura_addon.store.accounts import REFUSED_MESSAGE, validate_name
+from oura_addon.store.credentials import AppCredentialsStore
 from oura_addon.web.oauth_state import PendingAuthorizations
 
 GERMAN = Catalogues().translator("de")

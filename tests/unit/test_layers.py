@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import LayerViolation
+from tests.unit.conftest import LayerViolation
 
 
 def test_a_unit_test_cannot_open_a_connection() -> None:

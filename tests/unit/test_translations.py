@@ -158,3 +158,19 @@ def test_every_option_has_a_name_and_description_in_each_language(language: str)
             assert entry["description"] != english["configuration"][key]["description"], (
                 f"{path}: {key} is still English"
             )
+
+
+def test_a_language_is_read_when_first_asked_for(tmp_path: Path) -> None:
+    target = tmp_path / "de" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    catalogue = target / "messages.po"
+    catalogue.write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Sync now"\nmsgstr "Jetzt"\n',
+        encoding="utf-8",
+    )
+    catalogues = Catalogues(tmp_path)
+    assert catalogues.translator("en").gettext("Sync now") == "Sync now"
+    # Nothing was read yet: a catalogue changed before the first German page is the one used.
+    catalogue.write_text(catalogue.read_text().replace("Jetzt", "Jetzt synchronisieren"))
+    assert catalogues.translator("de").gettext("Sync now") == "Jetzt synchronisieren"

@@ -14,8 +14,7 @@ from werkzeug.test import TestResponse
 
 from oura_addon.web import create_app
 from oura_addon.web.oauth_state import PendingAuthorizations
-
-from .fakes import FakeServices, fake_services
+from tests.web.fakes import FakeServices, fake_services
 
 INGRESS = "/api/hassio_ingress/Xy9_k-3bTOKEN"
 PROXY = "172.30.32.2"

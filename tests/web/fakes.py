@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from oura_addon.accounts import validate_name
 from oura_addon.history_import.job import (
     HistoryBusy,
     HistoryJob,
@@ -29,6 +28,7 @@ from oura_addon.oura.tokens import AppCredentials, TokenSet
 from oura_addon.services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from oura_addon.settings import Settings
 from oura_addon.states import EntityState, entity_prefix
+from oura_addon.store.accounts import validate_name
 
 CLIENT_ID = "fake-client-id"
 CLIENT_SECRET = "fake-client-secret-s3cr3t"

@@ -10,9 +10,8 @@ import pytest
 
 from oura_addon.web import create_app
 from oura_addon.web.session import load_secret_key
-
-from .conftest import INGRESS, Panel, collect_links
-from .fakes import FakeServices, connect
+from tests.web.conftest import INGRESS, Panel, collect_links
+from tests.web.fakes import FakeServices, connect
 
 
 @pytest.mark.parametrize(

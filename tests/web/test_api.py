@@ -13,9 +13,8 @@ from oura_addon.oura.errors import InvalidGrant, OuraUnavailable
 from oura_addon.services import PublishState
 from oura_addon.web.context import PASTE_REDIRECT_URI
 from oura_addon.web.views import publish_summary
-
-from .conftest import Panel
-from .fakes import AUTH_CODE, CLIENT_SECRET, EMAIL, SECRETS, FakeServices, connect
+from tests.web.conftest import Panel
+from tests.web.fakes import AUTH_CODE, CLIENT_SECRET, EMAIL, SECRETS, FakeServices, connect
 
 
 def authorize(panel: Panel, account: str = "oura", uri: str = PASTE_REDIRECT_URI) -> str:

@@ -15,9 +15,8 @@ from oura_addon.oura.errors import (
     RedirectUriMismatch,
     UserLimitReached,
 )
-
-from .conftest import INGRESS, FakeClock, Panel
-from .fakes import AUTH_CODE, EMAIL, SECRETS, BrokenPersonalInfo, FakeServices
+from tests.web.conftest import INGRESS, FakeClock, Panel
+from tests.web.fakes import AUTH_CODE, EMAIL, SECRETS, BrokenPersonalInfo, FakeServices
 
 REDIRECT_URI = f"https://ha.example.com{INGRESS}/oauth/callback"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from .conftest import PROXY, Panel
-from .fakes import FakeServices, connect
+from tests.web.conftest import PROXY, Panel
+from tests.web.fakes import FakeServices, connect
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 

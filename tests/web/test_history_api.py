@@ -20,10 +20,9 @@ from oura_addon.history_import.job import (
 from oura_addon.i18n import Number, _l
 from oura_addon.oura.errors import ApiUnavailable
 from oura_addon.web.context import PASTE_REDIRECT_URI
-
-from .conftest import Panel
-from .fakes import AUTH_CODE, FakeServices, connect
-from .test_api import authorize
+from tests.web.conftest import Panel
+from tests.web.fakes import AUTH_CODE, FakeServices, connect
+from tests.web.test_api import authorize
 
 
 def _history(panel: Panel, name: str = "oura") -> dict:

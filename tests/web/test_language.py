@@ -24,9 +24,8 @@ from oura_addon.oura.errors import (
     UserLimitReached,
 )
 from oura_addon.settings import load_settings
-
-from .conftest import Panel
-from .fakes import FakeServices, connect
+from tests.web.conftest import Panel
+from tests.web.fakes import FakeServices, connect
 
 
 class VisibleText(HTMLParser):

@@ -12,8 +12,7 @@ from oura_addon.web.oauth_state import (
     ReplayedState,
     UnknownState,
 )
-
-from .conftest import FakeClock
+from tests.web.conftest import FakeClock
 
 URI = "https://ha.example.com/api/hassio_ingress/t/oauth/callback"
 

@@ -9,9 +9,8 @@ import pytest
 
 from oura_addon.services import HomeAssistantState
 from oura_addon.web import views
-
-from .conftest import INGRESS, Panel
-from .fakes import CLIENT_SECRET, SECRETS, FakeServices, connect
+from tests.web.conftest import INGRESS, Panel
+from tests.web.fakes import CLIENT_SECRET, SECRETS, FakeServices, connect
 
 PanelFactory = Callable[..., tuple[FakeServices, Panel]]
 

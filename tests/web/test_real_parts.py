@@ -15,15 +15,14 @@ import pytest
 import requests
 import waitress
 
-from oura_addon.accounts import AccountStore
-from oura_addon.app_credentials import AppCredentialsStore
 from oura_addon.logs import SecretRedactor
 from oura_addon.services import Services
 from oura_addon.settings import Settings
+from oura_addon.store.accounts import AccountStore
+from oura_addon.store.credentials import AppCredentialsStore
 from oura_addon.web import create_app
-
-from .conftest import INGRESS, Panel
-from .fakes import AUTH_CODE, SECRETS, FakeOAuth, FakeOuraClients, FakeSync
+from tests.web.conftest import INGRESS, Panel
+from tests.web.fakes import AUTH_CODE, SECRETS, FakeOAuth, FakeOuraClients, FakeSync
 
 REDIRECT_URI = f"https://ha.example.com{INGRESS}/oauth/callback"
 

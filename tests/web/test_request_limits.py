@@ -8,9 +8,8 @@ import json
 import pytest
 
 from oura_addon.web import MAX_REQUEST_BODY_BYTES
-
-from .conftest import Panel
-from .fakes import FakeServices
+from tests.web.conftest import Panel
+from tests.web.fakes import FakeServices
 
 
 class CountingStream:

@@ -6,9 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from oura_addon.services import FetchPlan
-
-from .conftest import Panel
-from .fakes import FakeServices, connect
+from tests.web.conftest import Panel
+from tests.web.fakes import FakeServices, connect
 
 PLANS = (
     FetchPlan(

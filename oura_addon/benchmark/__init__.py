@@ -1,0 +1,1 @@
+"""Performance figures and replays, printed, never asserted; not shipped in the image."""

@@ -1,0 +1,41 @@
+"""One Oura client (and so one HTTP session) per account, built on first use."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from oura_addon.oura.client import OuraClient
+from oura_addon.oura.session import TokenSessions
+
+
+class OuraClients:
+    def __init__(
+        self,
+        api_url: str,
+        sessions: TokenSessions,
+        on_missing_scope: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self._api_url = api_url
+        self._sessions = sessions
+        # (account, scope): Oura said the account's token lacks that scope.
+        self._on_missing_scope = on_missing_scope
+        self._lock = threading.Lock()
+        self._clients: dict[str, OuraClient] = {}
+
+    def __call__(self, account: str) -> OuraClient:
+        with self._lock:
+            client = self._clients.get(account)
+            if client is None:
+                session = self._sessions.session(account)
+                report = self._on_missing_scope
+                client = self._clients[account] = OuraClient(
+                    self._api_url,
+                    session,
+                    on_missing_scope=(lambda scope: report(account, scope)) if report else None,
+                )
+            return client
+
+    def forget(self, account: str) -> None:
+        with self._lock:
+            self._clients.pop(account, None)
