@@ -127,7 +127,7 @@ def panel_insights(account: str) -> dict[str, Any]:
         offered, problem = [{"entity_id": e, "name": e, "chosen": True} for e in chosen], err
     return {
         "available": True,
-        "clear": clear,
+        "related": clear,
         "unclear": unclear,
         "entities": offered,
         "problem": problem.user_message if problem else None,
