@@ -33,9 +33,11 @@ from oura_addon.insights.statistics import (
 )
 from oura_addon.oura.client import OuraClient
 from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME
-from oura_addon.states import EntityState, account_label
+from oura_addon.states import EntityState, account_label, last_night_entity_id
 from oura_addon.store.accounts import Account, AccountStore, Connection
 from oura_addon.store.insights import InsightStore
+
+__all__ = ["Insights", "InsightsUnavailable", "compute", "last_night_entity_id", "last_night_state"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,8 +55,24 @@ class InsightsUnavailable(AddonError):
     """Home Assistant's statistics cannot be read now."""
 
 
-def last_night_entity_id(prefix: str, entity_id: str) -> str:
-    return f"sensor.{prefix}_{entity_id.split('.', 1)[-1]}_last_night"
+def last_night_state(
+    prefix: str, label: str | None, entity_id: str, entry: Mapping[str, Any]
+) -> EntityState:
+    """The ``_last_night`` sensor of one chosen entity: its mean during last night's sleep."""
+    sensor = last_night_entity_id(prefix, entity_id)
+    name = f"{entry.get('name') or entity_id} last night"  # English, like the catalogue's names
+    attributes: dict[str, Any] = {
+        "friendly_name": f"Oura {label} {name}" if label else name,
+        "icon": "mdi:bed-clock",
+        "state_class": "measurement",
+        "source": entity_id,
+        "day": entry.get("day"),
+        "attribution": catalogue.ATTRIBUTION,
+    }
+    if entry.get("unit"):
+        attributes["unit_of_measurement"] = entry["unit"]
+    value = entry.get("value")
+    return EntityState(sensor, "unknown" if value is None else str(value), attributes)
 
 
 def _nights_from(doc: Mapping[str, Any]) -> dict[date, tuple[core.Night, dict[str, float]]]:
@@ -363,24 +381,8 @@ class Insights:
             return
         prefix = account.entity_prefix
         label = account_label(account.name, prefix)
-        states = {}
-        for entity_id, entry in last_night.items():
-            sensor = last_night_entity_id(prefix, entity_id)
-            name = f"{entry.get('name') or entity_id} last night"  # like the catalogue's names
-            attributes: dict[str, Any] = {
-                "friendly_name": f"Oura {label} {name}" if label else name,
-                "icon": "mdi:bed-clock",
-                "state_class": "measurement",
-                "source": entity_id,
-                "day": entry.get("day"),
-                "attribution": catalogue.ATTRIBUTION,
-            }
-            if entry.get("unit"):
-                attributes["unit_of_measurement"] = entry["unit"]
-            value = entry.get("value")
-            states[sensor] = EntityState(
-                sensor, "unknown" if value is None else str(value), attributes
-            )
+        made = (last_night_state(prefix, label, e, entry) for e, entry in last_night.items())
+        states = {state.entity_id: state for state in made}
         gone = [
             last_night_entity_id(prefix, e)
             for e in (previous if isinstance(previous, dict) else {})
