@@ -124,6 +124,23 @@ def night_mean(night: Night, hours: Sequence[tuple[datetime, float]]) -> float |
     return weighted / covered
 
 
+def night_means(
+    nights: Mapping[date, Night], hours: Sequence[tuple[datetime, float]]
+) -> dict[date, float]:
+    """``night_mean`` of every night, each looking only at its own hours (a year of nights
+    against a year of hours stays a few thousand steps)."""
+    by_hour = {int(start.timestamp()) // 3600: (start, mean) for start, mean in hours}
+    means: dict[date, float] = {}
+    for day, night in nights.items():
+        first = int(night.start.timestamp()) // 3600
+        last = int(night.end.timestamp()) // 3600
+        own = [by_hour[k] for k in range(first, last + 1) if k in by_hour]
+        mean = night_mean(night, own)
+        if mean is not None:
+            means[day] = mean
+    return means
+
+
 def hours_of(nights: Iterable[Night]) -> tuple[datetime, datetime] | None:
     """The whole hours from the first night's start to the last night's end."""
     listed = list(nights)

@@ -163,11 +163,7 @@ def compute(
     hours: list[tuple[datetime, float]],
 ) -> tuple[list[core.Relation], dict[date, float]]:
     """Every measure's relation with one entity, and the entity's mean per night."""
-    means: dict[date, float] = {}
-    for day, (night, _) in nights.items():
-        mean = core.night_mean(night, hours)
-        if mean is not None:
-            means[day] = mean
+    means = core.night_means({day: night for day, (night, _) in nights.items()}, hours)
     relations = []
     for measure in core.MEASURES:
         by_day = {
@@ -231,11 +227,16 @@ class Insights:
             self._wake.clear()
 
     def tick(self) -> None:
-        for account in self._accounts.list():
+        accounts = self._accounts.list()
+        for account in accounts:
             if self._stopping.is_set():
                 return
             if self.due(account):
                 self.refresh(account.name)
+        names = {a.name for a in accounts}
+        for name in self._store.accounts():
+            if name not in names:  # the account was removed: so are its insights
+                self.forget(name)
 
     def due(self, account: Account) -> bool:
         if account.connection != Connection.CONNECTED:
@@ -319,7 +320,7 @@ class Insights:
         doc = self._store.load(account.name)
         chosen = self._store.chosen()
         if not chosen:
-            self._store.save(account.name, {**doc, "choice": [], "results": []})
+            self._store.save(account.name, {**doc, "choice": [], "results": [], "last_night": {}})
             self._publish_last_night(account, doc.get("last_night"), {})
             return True
         with self._session() as session:  # Home Assistant first: when it is down, Oura is spared
@@ -346,6 +347,7 @@ class Insights:
         previous = doc.get("last_night")
         doc = {
             **doc,
+            "prefix": account.entity_prefix,
             "choice": chosen,
             "computed": today.isoformat(),
             "results": [relation_to_json(r, s) for r, s in results],
@@ -396,12 +398,14 @@ class Insights:
         except HomeAssistantError as err:
             _LOGGER.warning("Insights: last night's sensors wait: %s", err.user_message)
 
-    def forget(self, account: str, prefix: str) -> None:
+    def forget(self, account: str) -> None:
         """A removed account: its file and its sensors go."""
         doc = self._store.load(account)
         self._store.delete(account)
-        previous = doc.get("last_night")
-        if self._publisher is not None and isinstance(previous, dict) and previous:
+        prefix, previous = doc.get("prefix"), doc.get("last_night")
+        if self._publisher is None or not isinstance(prefix, str):
+            return
+        if isinstance(previous, dict) and previous:
             try:
                 self._publisher.remove([last_night_entity_id(prefix, e) for e in previous])
             except HomeAssistantError as err:

@@ -50,6 +50,12 @@ class InsightStore:
         with self._lock:
             storage.write_json(self._path(account), {**document, "format": FORMAT})
 
+    def accounts(self) -> list[str]:
+        """The accounts with a file here."""
+        if not self._dir.is_dir():
+            return []
+        return sorted(p.stem for p in self._dir.glob("*.json") if not p.name.startswith("."))
+
     def delete(self, account: str) -> None:
         storage.delete_with_backup(self._path(account))
 
