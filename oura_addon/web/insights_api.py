@@ -60,7 +60,10 @@ def choose() -> Response | tuple[Response, int]:
     insights = _insights()
     if insights is None:
         return _error("not_available", NOT_AVAILABLE, 503)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # a body nested too deeply is no list of ids either
+        body = None
     ids = body.get("entity_ids") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         return _error("bad_request", LIST_MESSAGE, 400)

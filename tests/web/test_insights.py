@@ -118,3 +118,29 @@ def test_the_picker_offers_numeric_statistics_and_refuses_others(insights_panel)
     page = panel.get("/accounts/alice").get_data(as_text=True)
     assert 'value="sensor.bedroom_temperature" checked' in page
     assert panel.get("/api/accounts/nobody/insights").status_code == 404
+
+
+def test_the_panels_picker_form_keeps_the_ticked_sensors(insights_panel):
+    panel, engine, _ = insights_panel
+    answer = panel.post(
+        "/insights/entities",
+        data={
+            "csrf_token": panel.csrf_token(),
+            "account": "alice",
+            "entity_id": ["sensor.bedroom_temperature"],
+        },
+        csrf=False,
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/accounts/alice")
+    assert engine.chosen() == ["sensor.bedroom_temperature"]
+    refused = panel.post(
+        "/insights/entities",
+        data={"csrf_token": panel.csrf_token(), "account": "alice", "entity_id": ["sensor.x"]},
+        csrf=False,
+        headers=GERMAN,
+    )
+    assert refused.status_code == 302
+    assert engine.chosen() == ["sensor.bedroom_temperature"]  # nothing lost
+    page = panel.get("/accounts/alice", headers=GERMAN).get_data(as_text=True)
+    assert "sensor.x hat keine Langzeitstatistik" in page
