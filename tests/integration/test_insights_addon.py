@@ -78,6 +78,7 @@ def _plant(core_, simulator: SimulatorServer) -> dict:
 
 
 def test_chosen_in_the_panel_related_by_the_addon_and_published(addon, simulator, running_ha_core):
+    log_start = running_ha_core.log_size()
     planted = _plant(running_ha_core, simulator)
     panel = PanelClient(addon.url)
     for name in ("first", "ins"):  # a second account: sensor.oura_ins_*, apart from others
@@ -128,3 +129,5 @@ def test_chosen_in_the_panel_related_by_the_addon_and_published(addon, simulator
     assert sensor["attributes"]["unit_of_measurement"] == "°C"
     last_hour = max(planted)  # last night's hours all hold one value
     assert float(sensor["state"]) == pytest.approx(planted[last_hour], abs=0.01)
+    problems = running_ha_core.problems_since(log_start)
+    assert problems == [], "\n".join(problems)  # the user's log stays clean
