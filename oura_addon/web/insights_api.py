@@ -98,7 +98,8 @@ def choose_form() -> Any:
             insights.choose(request.form.getlist("entity_id"))
         except AddonError as err:
             flash(translator().text(err.user_message), "error")
-    if back and web_context().services.accounts.get(back) is not None:
+    on_account_page = request.form.get("next") == "account"
+    if on_account_page and back and web_context().services.accounts.get(back) is not None:
         return redirect(url_for("panel.account", name=back))
     return redirect(url_for("panel.index"))
 

@@ -14,7 +14,7 @@ from oura_addon.insights.engine import Insights, relation_to_json
 from oura_addon.insights.statistics import NumericStatistic
 from oura_addon.store.insights import InsightStore
 from oura_addon.web import create_app
-from tests.web.conftest import Panel
+from tests.web.conftest import INGRESS, Panel
 from tests.web.fakes import connect
 
 GERMAN = {"Accept-Language": "de"}
@@ -127,6 +127,7 @@ def test_the_panels_picker_form_keeps_the_ticked_sensors(insights_panel):
         data={
             "csrf_token": panel.csrf_token(),
             "account": "alice",
+            "next": "account",
             "entity_id": ["sensor.bedroom_temperature"],
         },
         csrf=False,
@@ -142,5 +143,8 @@ def test_the_panels_picker_form_keeps_the_ticked_sensors(insights_panel):
     )
     assert refused.status_code == 302
     assert engine.chosen() == ["sensor.bedroom_temperature"]  # nothing lost
-    page = panel.get("/accounts/alice", headers=GERMAN).get_data(as_text=True)
+    assert refused.headers["Location"].endswith(INGRESS + "/")  # sent from the overview
+    page = panel.get("/", headers=GERMAN).get_data(as_text=True)
     assert "sensor.x hat keine Langzeitstatistik" in page
+    # With one account the overview is its dashboard, insights included.
+    assert "Schlaf-Einblicke aus deinem Zuhause" in page and "17,5 bis 18,7 °C" in page
