@@ -126,7 +126,7 @@ class HistoryControl(Protocol):
 class InsightsControl(Protocol):
     """The sleep insights (``oura_addon.insights``), as the panel sees it."""
 
-    def entities(self) -> Sequence[Any]:
+    def entities(self, *, fresh: bool = False) -> Sequence[Any]:
         """What can be chosen (each with ``to_json``); raises ``AddonError`` when unknown."""
 
     def chosen(self) -> list[str]: ...

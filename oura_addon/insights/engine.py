@@ -47,6 +47,7 @@ REFETCH_DAYS = 7
 # Without last night's data by this hour, the day's insights are computed without it.
 GIVE_UP_HOUR = 14
 TICK_SECONDS = 600.0
+LIST_SECONDS = 300.0
 
 SessionFactory = Callable[[], AbstractContextManager[CommandSession]]
 
@@ -204,6 +205,9 @@ class Insights:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._busy = threading.Lock()  # one recompute at a time
+        self._listing_lock = threading.Lock()
+        # When Home Assistant was last asked for its statistics, and what it answered.
+        self._listing: tuple[float, list[NumericStatistic] | InsightsUnavailable] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -255,25 +259,36 @@ class Insights:
 
     # -- the choice (what the panel calls) ----------------------------------------------------
 
-    def entities(self) -> list[NumericStatistic]:
-        """The numeric entities with statistics Home Assistant has now."""
-        try:
-            with self._session() as session:
-                return numeric_statistics(session)
-        except HomeAssistantError as err:
-            raise InsightsUnavailable(
-                _l(
-                    "Home Assistant's statistics cannot be read now: %(reason)s",
-                    reason=err.user_message,
+    def entities(self, *, fresh: bool = False) -> list[NumericStatistic]:
+        """The numeric entities with statistics Home Assistant has, asked at most every
+        ``LIST_SECONDS`` (each panel page shows the picker); ``fresh`` asks now."""
+        with self._listing_lock:
+            cached = self._listing
+            if not fresh and cached and self._clock() - cached[0] < LIST_SECONDS:
+                if isinstance(cached[1], InsightsUnavailable):
+                    raise cached[1]
+                return list(cached[1])
+            try:
+                with self._session() as session:
+                    listed = numeric_statistics(session)
+            except HomeAssistantError as err:
+                problem = InsightsUnavailable(
+                    _l(
+                        "Home Assistant's statistics cannot be read now: %(reason)s",
+                        reason=err.user_message,
+                    )
                 )
-            ) from None
+                self._listing = (self._clock(), problem)
+                raise problem from None
+            self._listing = (self._clock(), listed)
+            return list(listed)
 
     def chosen(self) -> list[str]:
         return self._store.chosen()
 
     def choose(self, entity_ids: list[str]) -> list[str]:
         """Keep the choice; an entity without statistics is refused with a sentence."""
-        offered = {s.statistic_id for s in self.entities()}
+        offered = {s.statistic_id for s in self.entities(fresh=True)}
         for entity_id in entity_ids:
             if entity_id not in offered:
                 raise InvalidInput(

@@ -43,7 +43,7 @@ def entities() -> Response | tuple[Response, int]:
     if insights is None:
         return _error("not_available", NOT_AVAILABLE, 503)
     try:
-        offered = insights.entities()
+        offered = insights.entities(fresh=True)  # a script asking wants the list of now
     except AddonError as err:
         return _error("home_assistant", err.user_message, 503)
     chosen = insights.chosen()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oura_addon.homeassistant.websocket import WebSocketError
-from oura_addon.insights.engine import Insights
+from oura_addon.insights.engine import Insights, InsightsUnavailable
 from oura_addon.oura.client import SyncResult
 from oura_addon.oura.models import DailyReadiness, DailySleep, Sleep, parse_record
 from oura_addon.oura.tokens import TokenSet
@@ -75,9 +75,11 @@ class FakeSession:
     def __init__(self) -> None:
         self.commands: list[str] = []
         self.down = False
+        self.opened = 0
 
     @contextmanager
     def __call__(self):
+        self.opened += 1
         if self.down:
             raise WebSocketError("Home Assistant's websocket API is not reachable.")
         yield self
@@ -211,3 +213,20 @@ def test_a_removed_accounts_insights_and_sensors_go(rig):
     insights.tick()
     assert store.accounts() == []
     assert publisher.states == {}
+
+
+def test_the_picker_asks_home_assistant_at_most_every_five_minutes(rig):
+    insights, _, _, session, _, clock, *_ = rig
+    opened = session.opened  # the fixture's choice asked a moment ago
+    assert [s.statistic_id for s in insights.entities()] == [ROOM]
+    insights.entities()
+    assert session.opened == opened
+    session.down = True
+    clock.now += 301
+    for _ in range(2):  # a page that cannot wait for an unreachable Home Assistant every time
+        with pytest.raises(InsightsUnavailable):
+            insights.entities()
+    assert session.opened == opened + 1
+    session.down = False
+    assert insights.entities(fresh=True)  # a choice is always checked against the present
+    assert session.opened == opened + 2
