@@ -340,14 +340,16 @@ class Insights:
             return True
         with self._session() as session:  # Home Assistant first: when it is down, Oura is spared
             offered = {s.statistic_id: s for s in numeric_statistics(session)}
-            nights = self._fetch_nights(account, doc, today, tz)
-            doc = {**doc, "nights": _nights_to(nights), "fetched": today.isoformat()}
-            results: list[tuple[core.Relation, NumericStatistic]] = []
-            last_night: dict[str, Any] = {}
-            latest = max(nights, default=None)
+        # Oura may take a while (pages, retries): no websocket is held open meanwhile.
+        nights = self._fetch_nights(account, doc, today, tz)
+        doc = {**doc, "nights": _nights_to(nights), "fetched": today.isoformat()}
+        results: list[tuple[core.Relation, NumericStatistic]] = []
+        last_night: dict[str, Any] = {}
+        latest = max(nights, default=None)
+        span = core.hours_of(night for night, _ in nights.values())
+        with self._session() as session:
             for entity_id in chosen:
                 statistic = offered.get(entity_id, NumericStatistic(entity_id, None, None))
-                span = core.hours_of(night for night, _ in nights.values())
                 hours = hourly_means(session, entity_id, *span) if span else []
                 relations, means = compute(nights, statistic, hours)
                 results += [(r, statistic) for r in relations]
