@@ -14,6 +14,7 @@ from oura_addon.homeassistant import HomeAssistantClient, StatisticsImporter, Su
 from oura_addon.homeassistant.discovery import configuration_url
 from oura_addon.homeassistant.modes import Publishing, choose_publishing
 from oura_addon.homeassistant.supervisor import DASHBOARD_PATH
+from oura_addon.insights.engine import Insights
 from oura_addon.logs import RecentLines, SecretRedactor, configure_logging
 from oura_addon.memory import Allocator
 from oura_addon.oura.clients import OuraClients
@@ -26,6 +27,7 @@ from oura_addon.store.accounts import AccountStore
 from oura_addon.store.credentials import AppCredentialsStore
 from oura_addon.store.files import VersionedFile, recover
 from oura_addon.store.import_jobs import JobStore
+from oura_addon.store.insights import InsightStore
 from oura_addon.store.trends import TrendStore
 from oura_addon.web import create_app
 from oura_addon.web.server import create_server
@@ -48,6 +50,7 @@ class Addon:
     history: HistoryImport
     publishing: Publishing | None = None
     allocator: Allocator = field(default_factory=Allocator)
+    insights: Insights | None = None
 
 
 def build_addon(
@@ -103,11 +106,12 @@ def build_addon(
         if ha
         else None
     )
+    trends = TrendStore(settings.data_dir)
     scheduler = Scheduler(
         settings=settings,
         accounts=accounts,
         oura_client=clients,
-        trends=TrendStore(settings.data_dir),
+        trends=trends,
         ha=ha,
         publisher=publishing.publisher if publishing else None,
         statistics=statistics,
@@ -121,6 +125,21 @@ def build_addon(
         store=JobStore(settings.data_dir),
         timezone=scheduler.home_timezone,
     )
+    insights = (
+        Insights(
+            store=InsightStore(settings.data_dir),
+            accounts=accounts,
+            oura_client=clients,
+            session=statistics.session,
+            timezone=scheduler.home_timezone,
+            night_ready=lambda name, day: (
+                day.isoformat() in trends.load(name).get("sleep_score", {})
+            ),
+            publisher=publishing.publisher if publishing else None,
+        )
+        if statistics
+        else None
+    )
     services = Services(
         settings=settings,
         accounts=accounts,
@@ -133,8 +152,9 @@ def build_addon(
         home_assistant_config=ha.get_config if ha else None,
         history=history,
         publishing=publishing.state if publishing else None,
+        insights=insights,
     )
-    return Addon(settings, services, scheduler, sessions, history, publishing, allocator)
+    return Addon(settings, services, scheduler, sessions, history, publishing, allocator, insights)
 
 
 def serve(addon: Addon) -> None:
@@ -156,6 +176,8 @@ def serve(addon: Addon) -> None:
         signal.signal(signal.SIGINT, on_signal)
     addon.scheduler.start()
     addon.history.resume_all()
+    if addon.insights is not None:
+        addon.insights.start()
     _LOGGER.info(
         "Oura add-on %s: panel on http://%s:%s",
         __version__,
@@ -166,6 +188,8 @@ def serve(addon: Addon) -> None:
         server.run()
     finally:
         addon.history.stop()
+        if addon.insights is not None:
+            addon.insights.stop()
         # Syncs that only fetch data are abandoned; a refresh in flight is waited for, since
         # its new pair exists nowhere else once Oura has answered.
         addon.sessions.stop(timeout=REFRESH_STOP_TIMEOUT)

@@ -6,7 +6,7 @@ or real parts at will, and nothing in ``oura_addon.web`` reaches for a global.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -123,6 +123,21 @@ class HistoryControl(Protocol):
     def forget(self, account: str) -> None: ...
 
 
+class InsightsControl(Protocol):
+    """The sleep insights (``oura_addon.insights``), as the panel sees it."""
+
+    def entities(self, *, fresh: bool = False) -> Sequence[Any]:
+        """What can be chosen (each with ``to_json``); raises ``AddonError`` when unknown."""
+
+    def chosen(self) -> list[str]: ...
+
+    def choose(self, entity_ids: list[str]) -> list[str]:
+        """Keep the choice; ``InvalidInput`` for an entity without statistics."""
+
+    def results(self, account: str) -> list[dict[str, Any]]:
+        """The account's relations, strongest first; ``sentence`` is a ``Text``."""
+
+
 class OuraClientFactory(Protocol):
     def __call__(self, account: str) -> OuraClient: ...
 
@@ -141,3 +156,4 @@ class Services:
     home_assistant_config: Callable[[], Mapping[str, Any]] | None = None
     history: HistoryControl | None = None
     publishing: Callable[[], PublishState] | None = None
+    insights: InsightsControl | None = None

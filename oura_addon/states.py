@@ -45,3 +45,8 @@ def account_label(name: str, prefix: str) -> str | None:
     """Friendly names (and MQTT device names) carry the account's name for every account
     but the first."""
     return None if is_first_account(prefix) else name.replace("_", " ").title()
+
+
+def last_night_entity_id(prefix: str, source_entity_id: str) -> str:
+    """The sensor with a chosen entity's mean during last night's sleep (sleep insights)."""
+    return f"sensor.{prefix}_{source_entity_id.split('.', 1)[-1]}_last_night"

@@ -169,6 +169,8 @@ class HomeAssistantWebsocketStandIn:
             if self.recorder is not None:
                 self.recorder.command(message)
             return _result(message["id"], True)
+        if kind == "recorder/list_statistic_ids" and self.recorder is not None:
+            return _result(message["id"], True, found=self.recorder.command(message))
         if kind == "recorder/statistics_during_period" and self.recorder is not None:
             return _result(message["id"], True, found=self.recorder.command(message))
         return _result(message["id"], False, "unknown_command")

@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from oura_addon import __version__
 from oura_addon.catalogue import CONNECTED, SENSORS, SensorDescription
+from oura_addon.catalogue import derive as _derive
 from oura_addon.homeassistant.dialect import DEFAULT_ENTITY_ID, dialect_for
 from oura_addon.homeassistant.dialect import (
     OBJECT_ID as OBJECT_ID,  # re-exported: the two keys a payload may carry
 )
-from oura_addon.states import UNKNOWN, EntityState
+from oura_addon.states import UNKNOWN, EntityState, last_night_entity_id
 
 DISCOVERY_PREFIX = "homeassistant"
 BASE_TOPIC = "oura"
@@ -93,17 +94,44 @@ class Device:
     def unique_id(self, description: SensorDescription) -> str:
         return f"{self.device_id}_{description.key}"
 
-    def topics(self) -> list[str]:
+    def topics(self, extra: Sequence[SensorDescription] = ()) -> list[str]:
         """Every retained topic of this device: what a removal clears."""
         return [
             self.discovery_topic,
             self.availability_topic,
-            *(self.state_topic(d) for d in descriptions()),
+            *(self.state_topic(d) for d in (*descriptions(), *extra)),
         ]
 
 
 def descriptions() -> tuple[SensorDescription, ...]:
     return (*SENSORS, CONNECTED)
+
+
+def insight_descriptions(
+    prefix: str, states: Mapping[str, EntityState]
+) -> tuple[SensorDescription, ...]:
+    """The sleep insights' ``_last_night`` sensors among ``states``: not in the catalogue,
+    they are described by their own state (name, unit) and by the entity they measure."""
+    found = []
+    for entity_id, state in sorted(states.items()):
+        source = state.attributes.get("source")
+        if not isinstance(source, str) or entity_id != last_night_entity_id(prefix, source):
+            continue
+        unit = state.attributes.get("unit_of_measurement")
+        key = entity_id.split(".", 1)[1][len(prefix) + 1 :]
+        found.append(
+            SensorDescription(
+                key,
+                str(state.attributes.get("friendly_name") or key),
+                "insights",
+                _derive.latest_day,
+                _derive.field("state"),
+                unit=unit if isinstance(unit, str) else None,
+                state_class="measurement",
+                icon=str(state.attributes.get("icon") or "mdi:bed-clock"),
+            )
+        )
+    return tuple(found)
 
 
 def entity_key(core_version: str | None) -> str:
@@ -154,8 +182,14 @@ def discovery_payload(
     *,
     configuration_url: str | None = None,
     key: str = DEFAULT_ENTITY_ID,
+    extra: Sequence[SensorDescription] = (),
+    retired: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The retained ``homeassistant/device/<device>/config`` message of one account."""
+    """The retained ``homeassistant/device/<device>/config`` message of one account.
+
+    ``extra`` are components beyond the catalogue (the insights' sensors); a ``retired`` key
+    is sent with its platform only, which makes Home Assistant remove that entity.
+    """
     info: dict[str, Any] = {
         "identifiers": [device.device_id],
         "name": device.name,
@@ -178,7 +212,10 @@ def discovery_payload(
         ],
         "availability_mode": "all",
         "qos": 1,
-        "components": {d.key: component(device, d, key) for d in descriptions()},
+        "components": {
+            **{k: {"platform": "sensor"} for k in retired},
+            **{d.key: component(device, d, key) for d in (*descriptions(), *extra)},
+        },
     }
 
 
@@ -203,14 +240,23 @@ def device_messages(
     *,
     configuration_url: str | None = None,
     key: str = DEFAULT_ENTITY_ID,
+    extra: Sequence[SensorDescription] = (),
+    retired: Sequence[str] = (),
 ) -> Iterator[tuple[str, str]]:
     """Every retained message of one device, discovery first, as (topic, payload)."""
-    yield (
-        device.discovery_topic,
-        encode(discovery_payload(device, states, configuration_url=configuration_url, key=key)),
+    payload = discovery_payload(
+        device,
+        states,
+        configuration_url=configuration_url,
+        key=key,
+        extra=extra,
+        retired=retired,
     )
+    yield device.discovery_topic, encode(payload)
     yield device.availability_topic, ONLINE if account_available(device, states) else OFFLINE
-    for description in descriptions():
+    for retired_key in retired:
+        yield f"{BASE_TOPIC}/{device.device_id}/{retired_key}", ""
+    for description in (*descriptions(), *extra):
         state = states.get(description.entity_id(device.prefix))
         if state is not None:
             yield device.state_topic(description), encode(state_payload(state))

@@ -37,6 +37,7 @@ from oura_addon.homeassistant.discovery import (
     Device,
     descriptions,
     device_messages,
+    insight_descriptions,
 )
 from oura_addon.homeassistant.publisher import PublishResult, PublishStatus
 from oura_addon.homeassistant.rest import valid_entity_id
@@ -446,17 +447,28 @@ class MqttPublisher(PublishStatus):
             device = self._device(account)
             if device is None:
                 continue
-            own = {d.entity_id(device.prefix) for d in descriptions()}
+            extra = insight_descriptions(device.prefix, states)  # the insights' sensors
+            every = (*descriptions(), *extra)
+            own = {d.entity_id(device.prefix) for d in every}
             account_states = {e: s for e, s in states.items() if e in own}
             if not account_states:
                 continue  # nothing synced yet: announce the device with its first values
             with self._lock:
                 first_time = device.device_id not in self._announced
+                known = self._announced.get(device.device_id, {}).get("extras")
             if first_time and not self._before_announcing(device):
                 continue
-            by_topic = {device.state_topic(d): d.entity_id(device.prefix) for d in descriptions()}
+            extra_keys = {d.key for d in extra}
+            known_keys = [k for k in known if isinstance(k, str)] if isinstance(known, list) else []
+            retired = [k for k in known_keys if k not in extra_keys]
+            by_topic = {device.state_topic(d): d.entity_id(device.prefix) for d in every}
             for topic, payload in device_messages(
-                device, account_states, configuration_url=self._configuration_url, key=key
+                device,
+                account_states,
+                configuration_url=self._configuration_url,
+                key=key,
+                extra=extra,
+                retired=retired,
             ):
                 messages.append((topic, payload, by_topic.get(topic)))
             with self._lock:
@@ -464,9 +476,16 @@ class MqttPublisher(PublishStatus):
                     self._announced[device.device_id] = {
                         "account": device.account,
                         "prefix": device.prefix,
-                        "topics": device.topics(),
+                        "topics": device.topics(extra),
+                        "extras": sorted(extra_keys),
                     }
                     self._removals.pop(device.device_id, None)
+                    announced_now = True
+                elif not extra_keys <= set(known_keys):
+                    # Removing the device later must clear these sensors' topics too.
+                    entry = self._announced[device.device_id]
+                    entry["extras"] = sorted(extra_keys | set(known_keys))
+                    entry["topics"] = sorted(set(entry["topics"]) | set(device.topics(extra)))
                     announced_now = True
         if announced_now:
             self._save()

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from oura_addon.i18n import _l
 from oura_addon.services import Services
 from oura_addon.settings import INGRESS_PROXY_ADDRESS, Settings
-from oura_addon.web import api, callback, language, panel
+from oura_addon.web import api, callback, insights_api, language, panel
 from oura_addon.web.context import EXTENSION_KEY, PASTE_REDIRECT_URI, WebContext, web_context
 from oura_addon.web.ingress import IngressMiddleware
 from oura_addon.web.oauth_state import PendingAuthorizations
@@ -75,6 +75,7 @@ def create_app(
     app.register_blueprint(panel.bp)
     app.register_blueprint(callback.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(insights_api.bp)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.before_request(_refuse_large_bodies)
     app.before_request(_require_csrf)

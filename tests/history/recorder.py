@@ -59,6 +59,16 @@ class FakeRecorder:
                         if start <= at < end
                     ]
                 return found
+            if kind == "recorder/list_statistic_ids":  # the insights' picker
+                return [
+                    {
+                        "statistic_id": sid,
+                        "name": meta.get("name"),
+                        "statistics_unit_of_measurement": meta.get("unit_of_measurement"),
+                    }
+                    for sid, meta in sorted(self.metadata.items())
+                    if meta.get("has_mean") or meta.get("mean_type")
+                ]
             raise AssertionError(f"unexpected command {kind}")
 
     def snapshot(self) -> dict[str, dict[datetime, dict[str, Any]]]:

@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "homeassistant": 2,
     "scheduling": 3,
     "history_import": 3,
+    "insights": 3,
     "web": 3,
     "app": 4,
     "demo": 4,
