@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oura_addon import __version__
+from oura_addon.catalogue.events import EventDescription
 from oura_addon.homeassistant.broker import Broker, BrokerLookup
 from oura_addon.homeassistant.discovery import (
     ADDON_AVAILABILITY_TOPIC,
@@ -34,9 +35,12 @@ from oura_addon.homeassistant.discovery import (
     DEFAULT_ENTITY_ID,
     OFFLINE,
     ONLINE,
+    PRESS_SUBSCRIPTION,
+    PRESS_SUFFIX,
     Device,
     descriptions,
     device_messages,
+    event_payload,
 )
 from oura_addon.homeassistant.publisher import PublishResult, PublishStatus
 from oura_addon.homeassistant.rest import valid_entity_id
@@ -183,6 +187,7 @@ class MqttPublisher(PublishStatus):
         self._confirmed: dict[str, str] = {}  # topic -> payload the broker holds
         self._last_lookup = 0.0
         self._stopping = False
+        self._on_press: Callable[[str], None] = lambda account: None
         self.messages_sent = 0
         stored = self._load()
         self._desired: dict[str, EntityState] = stored["states"]
@@ -242,6 +247,32 @@ class MqttPublisher(PublishStatus):
     def devices(self) -> int:
         with self._lock:
             return 0 if self._retire else len(self._announced)
+
+    # -- automations ---------------------------------------------------------------------------
+
+    def on_sync_pressed(self, handler: Callable[[str], None]) -> None:
+        """Call ``handler(account)`` when an account's Sync now button is pressed."""
+        self._on_press = handler
+
+    def fire_event(self, account: str, event: EventDescription, data: Mapping[str, Any]) -> bool:
+        """One moment on its event entity's topic; True once the broker confirmed it. False
+        (sent again later) while disconnected or before the account's device is announced."""
+        client = self._client
+        with self._lock:
+            user_id = self._identities.get(account)
+            announced = user_id is not None and any(
+                a["account"] == account for a in self._announced.values()
+            )
+        if client is None or not self.connected or user_id is None or not announced:
+            return False
+        topic = Device(account, "", user_id).event_topic(event)
+        info = client.publish(topic, event_payload(event, data), qos=1, retain=False)
+        with contextlib.suppress(RuntimeError, ValueError):
+            info.wait_for_publish(ACK_TIMEOUT)
+        if not info.is_published():
+            return False
+        self.messages_sent += 1
+        return True
 
     # -- the Publisher interface -------------------------------------------------------------
 
@@ -339,6 +370,8 @@ class MqttPublisher(PublishStatus):
         with self._lock:
             self._confirmed.clear()  # a new session: the broker may have lost everything
         client.subscribe(BIRTH_TOPIC, qos=1)
+        if not self._retire:
+            client.subscribe(PRESS_SUBSCRIPTION, qos=1)
         self._connected.set()
         self._flush_soon()
 
@@ -359,11 +392,28 @@ class MqttPublisher(PublishStatus):
         _LOGGER.warning("%s", self.last_error)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if message.topic.endswith(PRESS_SUFFIX):
+            self._pressed(message.topic, bool(message.retain))
+            return
         if message.topic == BIRTH_TOPIC and message.payload == ONLINE.encode():
             _LOGGER.info("Home Assistant started; sending discovery and states again")
             with self._lock:
                 self._confirmed.clear()
             self._flush_soon()
+
+    def _pressed(self, topic: str, retained: bool) -> None:
+        if retained:
+            # A press someone left retained would sync at every connection: not a press.
+            _LOGGER.info("Ignoring a retained press on %s", topic)
+            return
+        with self._lock:
+            accounts = dict(self._identities)
+        for account, user_id in accounts.items():
+            if Device(account, "", user_id).press_topic == topic:
+                _LOGGER.info("Sync now pressed in Home Assistant for account %s", account)
+                self._on_press(account)
+                return
+        _LOGGER.info("A press on %s names no account of this add-on", topic)
 
     def _flush_soon(self) -> None:
         # Not on paho's network thread: a flush waits for acknowledgements from it.
