@@ -129,13 +129,23 @@ class CoreInstall:
         return config_dir if self.root is None else Path(CONFIG_INSIDE_ROOT)
 
     def check_config(self, config_dir: Path) -> str:
-        """Home Assistant's own configuration check (``--script check_config``) of
-        ``config_dir``: what it printed (it exits 0 and logs ERROR lines for bad parts)."""
+        """Home Assistant's own configuration check of ``config_dir`` (what ``hass --script
+        check_config`` runs, called directly: the script would pip-install colorlog into the
+        cached venv). What it found: its log records (WARNING and up) and its ``EXCEPT`` and
+        ``WARN`` findings as JSON (``{}`` when clean)."""
         inside = self.seen_from_core(config_dir)
+        code = (
+            "import json, logging, sys\n"
+            "logging.basicConfig(level=logging.WARNING, stream=sys.stdout,"
+            " format='%(levelname)s [%(name)s] %(message)s')\n"
+            "from homeassistant.scripts.check_config import check\n"
+            f"found = check({str(inside)!r})\n"
+            "print('EXCEPT', json.dumps(found['except'], default=str))\n"
+            "print('WARN', json.dumps(found['warn'], default=str))\n"
+        )
         binds = () if self.root is None else (f"{config_dir}:{CONFIG_INSIDE_ROOT}",)
-        command = ("-m", "homeassistant", "--script", "check_config", "-c", str(inside))
         result = subprocess.run(
-            self._in_install("python", *command, binds=binds),
+            self._in_install("python", "-c", code, binds=binds),
             capture_output=True,
             text=True,
             check=False,
