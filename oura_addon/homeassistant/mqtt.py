@@ -58,6 +58,9 @@ ACK_TIMEOUT = 10.0
 KEEPALIVE = 30
 # Asking the Supervisor again for the broker while disconnected, at most this often.
 LOOKUP_INTERVAL = 60.0
+# Events wait this long after a discovery message or Home Assistant's birth: an event sent
+# before Home Assistant subscribed to its topic would be lost (it is not retained).
+EVENT_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ class MqttPublisher(PublishStatus):
         self._last_lookup = 0.0
         self._stopping = False
         self._on_press: Callable[[str], None] = lambda account: None
+        self._events_wait_until = 0.0  # monotonic
         self.messages_sent = 0
         stored = self._load()
         self._desired: dict[str, EntityState] = stored["states"]
@@ -256,14 +260,16 @@ class MqttPublisher(PublishStatus):
 
     def fire_event(self, account: str, event: EventDescription, data: Mapping[str, Any]) -> bool:
         """One moment on its event entity's topic; True once the broker confirmed it. False
-        (sent again later) while disconnected or before the account's device is announced."""
+        (sent again later) while disconnected, before the account's device is announced and
+        for EVENT_GRACE_SECONDS after a discovery message or Home Assistant's birth."""
         client = self._client
         with self._lock:
             user_id = self._identities.get(account)
             announced = user_id is not None and any(
                 a["account"] == account for a in self._announced.values()
             )
-        if client is None or not self.connected or user_id is None or not announced:
+            settling = time.monotonic() < self._events_wait_until
+        if client is None or not self.connected or user_id is None or not announced or settling:
             return False
         topic = Device(account, "", user_id).event_topic(event)
         info = client.publish(topic, event_payload(event, data), qos=1, retain=False)
@@ -399,6 +405,7 @@ class MqttPublisher(PublishStatus):
             _LOGGER.info("Home Assistant started; sending discovery and states again")
             with self._lock:
                 self._confirmed.clear()
+                self._events_wait_until = time.monotonic() + EVENT_GRACE_SECONDS
             self._flush_soon()
 
     def _pressed(self, topic: str, retained: bool) -> None:
@@ -517,6 +524,7 @@ class MqttPublisher(PublishStatus):
                         "topics": device.topics(),
                     }
                     self._removals.pop(device.device_id, None)
+                    self._events_wait_until = time.monotonic() + EVENT_GRACE_SECONDS
                     announced_now = True
         if announced_now:
             self._save()
