@@ -117,7 +117,10 @@ def build_addon(
         statistics=statistics,
         panel_url=panel,
         after_sync=allocator.release_free_pages,
+        announce=publishing.announce if publishing else None,
     )
+    if publishing is not None:
+        publishing.on_sync_pressed(scheduler.sync_now)
     history = HistoryImport(
         accounts=accounts,
         oura_client=clients,

@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> None:
                 settings.ha_api_url,
             )
         _LOGGER.info("Open http://%s:%d and click Connect", args.host, args.port)
+        _LOGGER.info(
+            "Make a moment happen: curl -X POST %s/_sim/moments -H 'Content-Type: "
+            'application/json\' -d \'{"kind": "workout"}\' (or /_sim/night)',
+            oura.url,
+        )
         serve(build_addon(settings, redactor, publish=publish, recent_logs=recent_logs))
 
 

@@ -128,6 +128,31 @@ class CoreInstall:
         """Where the core sees ``config_dir``."""
         return config_dir if self.root is None else Path(CONFIG_INSIDE_ROOT)
 
+    def check_config(self, config_dir: Path) -> str:
+        """Home Assistant's own configuration check of ``config_dir`` (what ``hass --script
+        check_config`` runs, called directly: the script would pip-install colorlog into the
+        cached venv). What it found: its log records (WARNING and up) and its ``EXCEPT`` and
+        ``WARN`` findings as JSON (``{}`` when clean)."""
+        inside = self.seen_from_core(config_dir)
+        code = (
+            "import json, logging, sys\n"
+            "logging.basicConfig(level=logging.WARNING, stream=sys.stdout,"
+            " format='%(levelname)s [%(name)s] %(message)s')\n"
+            "from homeassistant.scripts.check_config import check\n"
+            f"found = check({str(inside)!r})\n"
+            "print('EXCEPT', json.dumps(found['except'], default=str))\n"
+            "print('WARN', json.dumps(found['warn'], default=str))\n"
+        )
+        binds = () if self.root is None else (f"{config_dir}:{CONFIG_INSIDE_ROOT}",)
+        result = subprocess.run(
+            self._in_install("python", "-c", code, binds=binds),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        return f"exit {result.returncode}\n{result.stdout}{result.stderr}"
+
     def python(self, code: str) -> str:
         """Run ``code`` with the core's own Python; what it printed."""
         result = subprocess.run(
@@ -209,6 +234,7 @@ class HomeAssistantCore:
         time_zone: str = "Europe/Helsinki",
         name: str = "Oura test home",
         port: int | None = None,
+        extra_configuration: str = "",
     ) -> None:
         self.install = install
         self.version = install.version
@@ -220,6 +246,8 @@ class HomeAssistantCore:
         self.api_url = self.url + "/api"
         self.ws_url = f"ws://127.0.0.1:{self.port}/api/websocket"
         self.log_path = self.config_dir / "hass.log"
+        # Appended to the minimal configuration (automations, helpers... of a test).
+        self.extra_configuration = extra_configuration
         self.token: str = ""
         self.last_start_seconds: float | None = None
         self.last_stop_seconds: float | None = None
@@ -253,7 +281,8 @@ class HomeAssistantCore:
         # Rewritten each time: a new harness on an old directory listens on its own port.
         database = self.install.seen_from_core(self.config_dir) / "home-assistant_v2.db"
         (self.config_dir / "configuration.yaml").write_text(
-            minimal_configuration(self.port, self.time_zone, self.name, database),
+            minimal_configuration(self.port, self.time_zone, self.name, database)
+            + self.extra_configuration,
             encoding="utf-8",
         )
         started = time.monotonic()

@@ -51,6 +51,9 @@ class SensorDescription:
     trend: PanelPlace | None = None
     headline: PanelPlace | None = None
     statistic: bool = False
+    # False: MQTT discovery registers the entity disabled (rarely wanted, e.g. contributor
+    # scores); the user enables it in Home Assistant. Core-API mode posts every state.
+    enabled_by_default: bool = True
 
     def entity_id(self, prefix: str) -> str:
         return f"{self.domain}.{prefix}_{self.key}"
@@ -82,6 +85,7 @@ def _contributor(endpoint: str, area: str, contributor: str, name: str) -> Senso
         state_class=MEASUREMENT,
         icon="mdi:chart-donut",
         statistic=True,
+        enabled_by_default=False,
     )
 
 
@@ -313,11 +317,11 @@ SENSORS: tuple[SensorDescription, ...] = (
               state_class=TOTAL_INCREASING, icon="mdi:hand-back-left-off-outline"),
     # MET minutes are energy expenditure (MET x minutes), not a time: no duration class.
     _daily_total("high_activity_met_minutes", "High activity MET minutes", "MET min",
-                 "mdi:lightning-bolt"),
+                 "mdi:lightning-bolt", enabled_by_default=False),
     _daily_total("medium_activity_met_minutes", "Medium activity MET minutes", "MET min",
-                 "mdi:lightning-bolt"),
+                 "mdi:lightning-bolt", enabled_by_default=False),
     _daily_total("low_activity_met_minutes", "Low activity MET minutes", "MET min",
-                 "mdi:lightning-bolt"),
+                 "mdi:lightning-bolt", enabled_by_default=False),
     _daily_total("inactivity_alerts", "Inactivity alerts", None, "mdi:bell-alert-outline"),
     # --- heart rate (time series) ---
     SensorDescription("heart_rate", "Heart rate", "heartrate", d.latest_row, d.field("bpm"),

@@ -10,7 +10,11 @@ Topic layout (every message retained):
   reconnecting);
 - ``oura/<device>/<key>``: one entity's state as JSON ``{"state": ..., "attributes": {...}}``;
 - ``homeassistant/device/<device>/config``: the device-discovery message with every
-  catalogue entity as a component.
+  catalogue entity as a component;
+- ``oura/<device>/event/<key>``: a moment (not retained: a replay must not fire again), JSON
+  ``{"event_type": ..., <attributes>}``;
+- ``oura/<device>/sync_now/press``: the sync button's command topic (the add-on listens;
+  retained presses are ignored).
 
 ``<device>`` is ``oura_<Oura user id>``: it survives restarts, reinstalls and account renames.
 """
@@ -26,6 +30,7 @@ from typing import Any
 from oura_addon import __version__
 from oura_addon.catalogue import CONNECTED, SENSORS, SensorDescription
 from oura_addon.catalogue import derive as _derive
+from oura_addon.catalogue.events import EVENTS, SYNC_NOW, EventDescription
 from oura_addon.homeassistant.dialect import DEFAULT_ENTITY_ID, dialect_for
 from oura_addon.homeassistant.dialect import (
     OBJECT_ID as OBJECT_ID,  # re-exported: the two keys a payload may carry
@@ -37,6 +42,10 @@ BASE_TOPIC = "oura"
 ADDON_AVAILABILITY_TOPIC = f"{BASE_TOPIC}/status"
 BIRTH_TOPIC = f"{DISCOVERY_PREFIX}/status"  # Home Assistant says "online" here when it starts
 ONLINE, OFFLINE = "online", "offline"
+PRESS = "PRESS"
+# Every account's button: oura/<device>/sync_now/press.
+PRESS_SUFFIX = f"/{SYNC_NOW.key}/press"
+PRESS_SUBSCRIPTION = f"{BASE_TOPIC}/+{PRESS_SUFFIX}"
 
 ORIGIN = {
     "name": "Oura Ring add-on",
@@ -91,8 +100,15 @@ class Device:
     def state_topic(self, description: SensorDescription) -> str:
         return f"{BASE_TOPIC}/{self.device_id}/{description.key}"
 
-    def unique_id(self, description: SensorDescription) -> str:
+    def unique_id(self, description: SensorDescription | EventDescription) -> str:
         return f"{self.device_id}_{description.key}"
+
+    def event_topic(self, event: EventDescription) -> str:
+        return f"{BASE_TOPIC}/{self.device_id}/event/{event.key}"
+
+    @property
+    def press_topic(self) -> str:
+        return f"{BASE_TOPIC}/{self.device_id}{PRESS_SUFFIX}"
 
     def topics(self, extra: Sequence[SensorDescription] = ()) -> list[str]:
         """Every retained topic of this device: what a removal clears."""
@@ -170,10 +186,50 @@ def component(
             config[option] = value
     if description.options:
         config["options"] = list(description.options)
+    if not description.enabled_by_default:
+        config["enabled_by_default"] = False
     if description is CONNECTED:
         # The link's own sensor stays available to say that the account is disconnected.
         config["availability"] = [{"topic": ADDON_AVAILABILITY_TOPIC}]
     return config
+
+
+def _entity_id_option(entity_id: str, key: str) -> str:
+    return entity_id if key == DEFAULT_ENTITY_ID else entity_id.split(".", 1)[1]
+
+
+def event_component(
+    device: Device, event: EventDescription, key: str = DEFAULT_ENTITY_ID
+) -> dict[str, Any]:
+    """One moment as an ``event`` entity: its one event type, fired by non-retained messages."""
+    return {
+        "platform": "event",
+        "name": event.name,
+        "unique_id": device.unique_id(event),
+        key: _entity_id_option(event.entity_id(device.prefix), key),
+        "state_topic": device.event_topic(event),
+        "event_types": [event.event_type],
+        "icon": event.icon,
+    }
+
+
+def button_component(device: Device, key: str = DEFAULT_ENTITY_ID) -> dict[str, Any]:
+    """The account's "Sync now" button: a press is a message on its command topic."""
+    return {
+        "platform": "button",
+        "name": SYNC_NOW.name,
+        "unique_id": f"{device.device_id}_{SYNC_NOW.key}",
+        key: _entity_id_option(SYNC_NOW.entity_id(device.prefix), key),
+        "command_topic": device.press_topic,
+        "payload_press": PRESS,
+        "retain": False,
+        "icon": SYNC_NOW.icon,
+    }
+
+
+def event_payload(event: EventDescription, data: Mapping[str, Any]) -> str:
+    """A moment's message: Home Assistant pops ``event_type``; the rest become attributes."""
+    return encode({**data, "event_type": event.event_type})
 
 
 def discovery_payload(
@@ -215,6 +271,8 @@ def discovery_payload(
         "components": {
             **{k: {"platform": "sensor"} for k in retired},
             **{d.key: component(device, d, key) for d in (*descriptions(), *extra)},
+            **{f"event_{e.key}": event_component(device, e, key) for e in EVENTS},
+            SYNC_NOW.key: button_component(device, key),
         },
     }
 

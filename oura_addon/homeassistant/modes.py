@@ -19,7 +19,9 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from oura_addon.catalogue.events import EventDescription
 from oura_addon.homeassistant.broker import Broker, BrokerLookup, resolve_broker
 from oura_addon.homeassistant.discovery import Device, descriptions, entity_key
 from oura_addon.homeassistant.mqtt import AccountRef, MqttPublisher, Probe, probe_broker
@@ -50,6 +52,7 @@ class Publishing:
     configured: str
     reason: Text | None
     mqtt: MqttPublisher | None  # the live connection in MQTT mode, or the retiring one
+    events: HomeAssistantClient | None = None  # core-API mode's bus
 
     def state(self) -> PublishState:
         mqtt = self.mqtt
@@ -73,6 +76,25 @@ class Publishing:
     def stop(self) -> None:
         if self.mqtt is not None:
             self.mqtt.stop()
+
+    def announce(self, account: str, event: EventDescription, data: Mapping[str, Any]) -> bool:
+        """One moment: on the account's event entity (MQTT), else on Home Assistant's bus as
+        ``oura_<key>_<type>`` with ``account``. True once delivered."""
+        if self.mode == MQTT and self.mqtt is not None:
+            return self.mqtt.fire_event(account, event, data)
+        if self.events is None:
+            return False
+        try:
+            self.events.fire_event(event.bus_event, {"account": account, **data})
+        except HomeAssistantError as err:
+            _LOGGER.info("The %s event waits for Home Assistant: %s", event.bus_event, err)
+            return False
+        return True
+
+    def on_sync_pressed(self, handler: Callable[[str], None]) -> None:
+        """MQTT mode's Sync now buttons call ``handler(account)``; the core API has none."""
+        if self.mode == MQTT and self.mqtt is not None:
+            self.mqtt.on_sync_pressed(handler)
 
 
 class CoreApiAfterMqtt:
@@ -203,10 +225,10 @@ def choose_publishing(
     _LOGGER.info("Publishing through Home Assistant's core API: %s", reason)
     retiring = mqtt_publisher(retire=True)
     if not retiring.has_leftovers():
-        return Publishing(core, CORE_API, configured, reason, None)
+        return Publishing(core, CORE_API, configured, reason, None, ha)
     _LOGGER.info("Clearing the devices an earlier MQTT mode announced")
     retiring.start()
-    return Publishing(CoreApiAfterMqtt(core, retiring), CORE_API, configured, reason, retiring)
+    return Publishing(CoreApiAfterMqtt(core, retiring), CORE_API, configured, reason, retiring, ha)
 
 
 def _instead(problem: Text | None) -> Text:

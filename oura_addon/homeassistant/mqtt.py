@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oura_addon import __version__
+from oura_addon.catalogue.events import EventDescription
 from oura_addon.homeassistant.broker import Broker, BrokerLookup
 from oura_addon.homeassistant.discovery import (
     ADDON_AVAILABILITY_TOPIC,
@@ -34,9 +35,12 @@ from oura_addon.homeassistant.discovery import (
     DEFAULT_ENTITY_ID,
     OFFLINE,
     ONLINE,
+    PRESS_SUBSCRIPTION,
+    PRESS_SUFFIX,
     Device,
     descriptions,
     device_messages,
+    event_payload,
     insight_descriptions,
 )
 from oura_addon.homeassistant.publisher import PublishResult, PublishStatus
@@ -55,6 +59,9 @@ ACK_TIMEOUT = 10.0
 KEEPALIVE = 30
 # Asking the Supervisor again for the broker while disconnected, at most this often.
 LOOKUP_INTERVAL = 60.0
+# Events wait this long after a discovery message or Home Assistant's birth: an event sent
+# before Home Assistant subscribed to its topic would be lost (it is not retained).
+EVENT_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -184,6 +191,8 @@ class MqttPublisher(PublishStatus):
         self._confirmed: dict[str, str] = {}  # topic -> payload the broker holds
         self._last_lookup = 0.0
         self._stopping = False
+        self._on_press: Callable[[str], None] = lambda account: None
+        self._events_wait_until = 0.0  # monotonic
         self.messages_sent = 0
         stored = self._load()
         self._desired: dict[str, EntityState] = stored["states"]
@@ -243,6 +252,34 @@ class MqttPublisher(PublishStatus):
     def devices(self) -> int:
         with self._lock:
             return 0 if self._retire else len(self._announced)
+
+    # -- automations ---------------------------------------------------------------------------
+
+    def on_sync_pressed(self, handler: Callable[[str], None]) -> None:
+        """Call ``handler(account)`` when an account's Sync now button is pressed."""
+        self._on_press = handler
+
+    def fire_event(self, account: str, event: EventDescription, data: Mapping[str, Any]) -> bool:
+        """One moment on its event entity's topic; True once the broker confirmed it. False
+        (sent again later) while disconnected, before the account's device is announced and
+        for EVENT_GRACE_SECONDS after a discovery message or Home Assistant's birth."""
+        client = self._client
+        with self._lock:
+            user_id = self._identities.get(account)
+            announced = user_id is not None and any(
+                a["account"] == account for a in self._announced.values()
+            )
+            settling = time.monotonic() < self._events_wait_until
+        if client is None or not self.connected or user_id is None or not announced or settling:
+            return False
+        topic = Device(account, "", user_id).event_topic(event)
+        info = client.publish(topic, event_payload(event, data), qos=1, retain=False)
+        with contextlib.suppress(RuntimeError, ValueError):
+            info.wait_for_publish(ACK_TIMEOUT)
+        if not info.is_published():
+            return False
+        self.messages_sent += 1
+        return True
 
     # -- the Publisher interface -------------------------------------------------------------
 
@@ -340,6 +377,8 @@ class MqttPublisher(PublishStatus):
         with self._lock:
             self._confirmed.clear()  # a new session: the broker may have lost everything
         client.subscribe(BIRTH_TOPIC, qos=1)
+        if not self._retire:
+            client.subscribe(PRESS_SUBSCRIPTION, qos=1)
         self._connected.set()
         self._flush_soon()
 
@@ -360,11 +399,29 @@ class MqttPublisher(PublishStatus):
         _LOGGER.warning("%s", self.last_error)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if message.topic.endswith(PRESS_SUFFIX):
+            self._pressed(message.topic, bool(message.retain))
+            return
         if message.topic == BIRTH_TOPIC and message.payload == ONLINE.encode():
             _LOGGER.info("Home Assistant started; sending discovery and states again")
             with self._lock:
                 self._confirmed.clear()
+                self._events_wait_until = time.monotonic() + EVENT_GRACE_SECONDS
             self._flush_soon()
+
+    def _pressed(self, topic: str, retained: bool) -> None:
+        if retained:
+            # A press someone left retained would sync at every connection: not a press.
+            _LOGGER.info("Ignoring a retained press on %s", topic)
+            return
+        with self._lock:
+            accounts = dict(self._identities)
+        for account, user_id in accounts.items():
+            if Device(account, "", user_id).press_topic == topic:
+                _LOGGER.info("Sync now pressed in Home Assistant for account %s", account)
+                self._on_press(account)
+                return
+        _LOGGER.info("A press on %s names no account of this add-on", topic)
 
     def _flush_soon(self) -> None:
         # Not on paho's network thread: a flush waits for acknowledgements from it.
@@ -480,6 +537,7 @@ class MqttPublisher(PublishStatus):
                         "extras": sorted(extra_keys),
                     }
                     self._removals.pop(device.device_id, None)
+                    self._events_wait_until = time.monotonic() + EVENT_GRACE_SECONDS
                     announced_now = True
                 elif not extra_keys <= set(known_keys):
                     # Removing the device later must clear these sensors' topics too.

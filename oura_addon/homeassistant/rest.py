@@ -127,6 +127,10 @@ class HomeAssistantClient:
     def call_service(self, domain: str, service: str, data: Mapping[str, Any]) -> None:
         self._request("POST", f"/services/{quote(domain)}/{quote(service)}", json=dict(data))
 
+    def fire_event(self, event_type: str, data: Mapping[str, Any]) -> None:
+        """An event on Home Assistant's bus (automations trigger on its type)."""
+        self._request("POST", f"/events/{quote(event_type)}", json=dict(data))
+
     def create_notification(self, notification_id: str, title: str, message: str) -> None:
         self.call_service(
             "persistent_notification",

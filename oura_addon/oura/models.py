@@ -247,6 +247,8 @@ class Session:
     mood: str | None = _f("str")
     start_datetime: datetime | None = _f("datetime")
     end_datetime: datetime | None = _f("datetime")
+    heart_rate: Mapping[str, Any] | None = _f("mapping")  # a sample: {"items": [...], ...}
+    heart_rate_variability: Mapping[str, Any] | None = _f("mapping")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from oura_addon.homeassistant import (
 from oura_addon.homeassistant.supervisor import DASHBOARD_PATH
 from oura_addon.i18n import _l
 from oura_addon.oura.client import OuraClient
+from oura_addon.scheduling.announcements import Announcements, Deliver
 from oura_addon.scheduling.memory import ScheduleMemory, scheduled_names
 from oura_addon.scheduling.notifier import ReconnectNotifier
 from oura_addon.scheduling.runtime import AccountRuntime, Runtimes
@@ -48,6 +49,7 @@ from oura_addon.settings import Settings
 from oura_addon.states import FIRST_PREFIX, EntityState
 from oura_addon.store.accounts import Account, AccountStore, Connection
 from oura_addon.store.arrivals import ArrivalStore
+from oura_addon.store.moments import MomentStore
 from oura_addon.store.trends import TrendStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ class Scheduler:
         tick_seconds: float = 15.0,
         clock: Callable[[], float] = time.time,
         after_sync: Callable[[], None] = lambda: None,
+        announce: Deliver | None = None,
     ) -> None:
         self._settings = settings
         self._after_sync = after_sync
@@ -89,6 +92,7 @@ class Scheduler:
             ArrivalStore(settings.data_dir), settings.poll_interval_minutes
         )
         self._notifier = ReconnectNotifier(ha, panel_url)
+        self._moments = Announcements(MomentStore(settings.data_dir), announce)
         self._timezone = HomeTimezone(ha, clock, settings.system_timezone)
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -147,6 +151,8 @@ class Scheduler:
             self._publisher.publish(self._runtimes.all_states())
         except HomeAssistantError as err:
             _LOGGER.warning("Home Assistant: %s", err.user_message)
+            return
+        self._moments.deliver_all([a.name for a in self._accounts.list()])
 
     def _sync_guarded(self, name: str, runtime: AccountRuntime) -> None:
         next_due = None
@@ -255,9 +261,20 @@ class Scheduler:
             trends = {s.key: outcome.daily.get(s.key, {}) for s, _ in catalogue.TRENDS}
             self._trends.merge(name, trends, outcome.today)
         self._publish(outcome.states)
+        self._announce(name, prefix, outcome)
         if self._notifier.is_notified(prefix):
             self._notifier.dismiss(prefix)
         self._import_statistics(prefix, outcome)
+
+    def _announce(self, name: str, prefix: str, outcome: Synced) -> None:
+        """The moments this sync found, after the states are out (an automation on "night
+        ready" reads the new values)."""
+        if self._publisher is None:
+            return
+        try:
+            self._moments.after_sync(name, prefix, outcome.states, outcome.documents, outcome.today)
+        except Exception:  # events are an extra: they must never break a sync
+            _LOGGER.exception("Announcing the moments of %s failed", name)
 
     def _auth_lost(self, account: Account, runtime: AccountRuntime, reason: str) -> None:
         """Connected sensor off, data sensors keep their values, one notification."""
@@ -329,6 +346,7 @@ class Scheduler:
         self._notifier.forget(entity_prefix)
         self._trends.delete(account)
         self._schedule.forget(account)
+        self._moments.forget(account)
         if self._statistics is not None:
             self._statistics.forget(entity_prefix)
 

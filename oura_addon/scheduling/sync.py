@@ -37,6 +37,8 @@ BACKFILL_ENDPOINTS = frozenset({"daily_sleep", "daily_readiness", "daily_activit
 TRANSIENT_ERRORS = (ApiUnavailable, RateLimited)
 # Days of margin around "today": Oura's windows differ per endpoint (see shared README).
 WINDOW_MARGIN_DAYS = 2
+# Endpoints whose documents are moments (a workout, a session, a tag): the sync hands them on.
+MOMENT_ENDPOINTS = ("workout", "session", "enhanced_tag")
 # The trend store keeps two trend windows; a first sync fetches no more than that. Older
 # days reach Home Assistant through the history import.
 TREND_BACKFILL_DAYS = 2 * TREND_DAYS
@@ -73,6 +75,8 @@ class Synced:
     retry_after: float | None = None
     # Endpoints answered over the last reconcile_days (the day's first ask of each).
     reconciled: tuple[str, ...] = ()
+    # The documents of MOMENT_ENDPOINTS answered this time (absent: not asked or failed).
+    documents: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     today: date = field(init=False)
 
     def __post_init__(self) -> None:
@@ -148,6 +152,7 @@ class AccountSync:
             rate_limited=bool(limits),
             retry_after=max((e.retry_after or 0 for e in limits), default=None) or None,
             reconciled=tuple(n for n in records if n in reconcile),
+            documents={n: tuple(records[n]) for n in MOMENT_ENDPOINTS if n in records},
         )
 
     def _fetch(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from oura_addon.simulator.request_log import LoggedRequest
@@ -62,6 +64,42 @@ def blueprint(simulator: Simulator) -> Blueprint:
             return jsonify(simulator.issue_tokens(user, scopes))
         except (TypeError, ValueError) as problem:
             return _bad_request(str(problem))
+
+    @routes.post("/moments")
+    def add_moment():
+        """A new workout, session or tag: ``{"kind": "workout", "user": 1, "at": ISO end
+        (default now), "fields": {...}}``; answers the document (201)."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _bad_request("expected a JSON object")
+        fields = body.get("fields") or {}
+        if not isinstance(fields, dict):
+            return _bad_request("fields must be an object")
+        try:
+            at = body.get("at")
+            moment = datetime.fromisoformat(at) if isinstance(at, str) else None
+            if moment is not None and moment.tzinfo is None:
+                moment = moment.replace(tzinfo=simulator.tz)
+            document = simulator.add_moment(
+                str(body.get("kind")), int(body.get("user", 1)), moment, **fields
+            )
+        except (TypeError, ValueError) as problem:
+            return _bad_request(str(problem))
+        response = jsonify(document)
+        response.status_code = 201
+        return response
+
+    @routes.post("/night")
+    def publish_night():
+        """Today's night at Oura now: ``{"user": 1}``."""
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            return _bad_request("expected a JSON object")
+        try:
+            day = simulator.publish_night(int(body.get("user", 1)))
+        except (TypeError, ValueError) as problem:
+            return _bad_request(str(problem))
+        return jsonify({"user": int(body.get("user", 1)), "day": day.isoformat()})
 
     return routes
 

@@ -52,6 +52,8 @@ class DataContext:
     now: datetime
     planner: Callable[[int, date], DayPlan] | None = field(default=None, compare=False)
     wake: int | None = None
+    # Days whose night the test or demo published at once (``Simulator.publish_night``).
+    published_nights: frozenset[date] = frozenset()
 
     @property
     def today(self) -> date:
@@ -231,14 +233,14 @@ def _sleep_document(ctx: DataContext, plan: DayPlan, sleep: SleepPlan, period: i
 
 
 def _night_is_over(ctx: DataContext, plan: DayPlan) -> bool:
-    return ctx.has_happened(plan.night.end)
+    return plan.day in ctx.published_nights or ctx.has_happened(plan.night.end)
 
 
 def sleep_documents(ctx: DataContext, plan: DayPlan) -> list[Document]:
     return [
         _sleep_document(ctx, plan, sleep, period)
         for period, sleep in enumerate(plan.sleeps)
-        if ctx.has_happened(sleep.end)
+        if ctx.has_happened(sleep.end) or (sleep is plan.night and _night_is_over(ctx, plan))
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from oura_addon.simulator.data import (
     DataContext,
     Document,
     documents_on,
+    local_iso,
     personal_info,
     ring_configurations,
 )
@@ -33,6 +35,65 @@ SETTLED_AFTER_DAYS = 4
 TOKEN_PATHS = ("/oauth/token", "/oauth/v2/ext/oauth-token")
 AUTHORIZE_PATHS = ("/oauth/authorize", "/oauth/v2/ext/oauth-authorize")
 REVOKE_PATHS = ("/oauth/revoke", "/oauth/v2/ext/oauth-revoke")
+
+
+def _day_of(document: Document) -> str:
+    return str(document.get("day") or document.get("start_day"))
+
+
+def _workout(end: datetime, document_id: str) -> Document:
+    start = end - timedelta(minutes=30)
+    return {
+        "id": document_id,
+        "activity": "running",
+        "calories": 310.0,
+        "day": start.date().isoformat(),
+        "distance": 5200.0,
+        "end_datetime": local_iso(end),
+        "intensity": "moderate",
+        "label": None,
+        "source": "manual",
+        "start_datetime": local_iso(start),
+    }
+
+
+def _sample(start: datetime, items: list[float]) -> Document:
+    return {"interval": 5.0, "items": items, "timestamp": local_iso(start)}
+
+
+def _session(end: datetime, document_id: str) -> Document:
+    start = end - timedelta(minutes=10)
+    return {
+        "id": document_id,
+        "day": start.date().isoformat(),
+        "start_datetime": local_iso(start),
+        "end_datetime": local_iso(end),
+        "type": "meditation",
+        "heart_rate": _sample(start, [58.0, 57.0, 56.0, 57.0]),
+        "heart_rate_variability": _sample(start, [52.0, 55.0, 58.0, 55.0]),
+        "mood": "good",
+        "motion_count": _sample(start, [0.0, 0.0, 1.0, 0.0]),
+    }
+
+
+def _enhanced_tag(end: datetime, document_id: str) -> Document:
+    return {
+        "id": document_id,
+        "tag_type_code": "tag_generic_caffeine",
+        "start_time": local_iso(end),
+        "end_time": None,
+        "start_day": end.date().isoformat(),
+        "end_day": None,
+        "comment": None,
+        "custom_name": None,
+    }
+
+
+MOMENT_KINDS: dict[str, Callable[[datetime, str], Document]] = {
+    "workout": _workout,
+    "session": _session,
+    "enhanced_tag": _enhanced_tag,
+}
 
 
 class DropConnection(Exception):
@@ -76,6 +137,9 @@ class Simulator:
         self._plans: dict[tuple[int, date], DayPlan] = {}
         self._settled: dict[tuple[str, int, date], list[Document]] = {}
         self._cache_lock = threading.Lock()
+        # Moments added through the control routes: (endpoint, user) -> (visible from, doc).
+        self._added: dict[tuple[str, int], list[tuple[datetime, Document]]] = {}
+        self._published_nights: dict[int, set[date]] = {}
         self.tokens = TokenStore(
             config.client_id,
             config.client_secret,
@@ -122,8 +186,17 @@ class Simulator:
     def context(self, user: int) -> DataContext:
         now = self.now()
         first = now.date() - timedelta(days=self.config.days - 1)
+        with self._cache_lock:
+            nights = frozenset(self._published_nights.get(user, ()))
         return DataContext(
-            self.config.seed, user, self.tz, first, now, planner=self._plan, wake=self.wake(user)
+            self.config.seed,
+            user,
+            self.tz,
+            first,
+            now,
+            planner=self._plan,
+            wake=self.wake(user),
+            published_nights=nights,
         )
 
     def _plan(self, user: int, day: date) -> DayPlan:
@@ -154,7 +227,44 @@ class Simulator:
         while day <= last:
             found.extend(self._documents_on(name, ctx, day))
             day += timedelta(days=1)
+        with self._cache_lock:
+            added = list(self._added.get((name, user), ()))
+        found.extend(
+            document
+            for visible, document in added
+            if visible <= ctx.now and first <= date.fromisoformat(_day_of(document)) <= last
+        )
         return found
+
+    # --- moments made on purpose (tests, demo) ------------------------------------------
+
+    def add_moment(
+        self, kind: str, user: int, at: datetime | None = None, **fields: Any
+    ) -> Document:
+        """A workout, session or enhanced tag that ends at ``at`` (default: now), visible
+        from then on; ``fields`` override the made-up values."""
+        if kind not in MOMENT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(MOMENT_KINDS)}, got {kind!r}")
+        if user not in self.user_ids():
+            raise ValueError(f"user must be 1..{self.config.users}, got {user}")
+        end = (at or self.now()).astimezone(self.tz)
+        unknown = set(fields) - set(MOMENT_KINDS[kind](end, "x"))
+        if unknown:
+            raise ValueError(f"unknown {kind} fields: {', '.join(sorted(unknown))}")
+        document = MOMENT_KINDS[kind](end, f"sim-{kind}-{uuid.uuid4().hex[:12]}") | fields
+        with self._cache_lock:
+            self._added.setdefault((kind, user), []).append((end, document))
+        return document
+
+    def publish_night(self, user: int) -> date:
+        """Today's night is at Oura now (sleep, daily sleep, readiness...), as if the phone
+        had synced after waking; returns the day."""
+        if user not in self.user_ids():
+            raise ValueError(f"user must be 1..{self.config.users}, got {user}")
+        day = self.today()
+        with self._cache_lock:
+            self._published_nights.setdefault(user, set()).add(day)
+        return day
 
     def _documents_on(self, name: str, ctx: DataContext, day: date) -> list[Document]:
         if day > ctx.today - timedelta(days=SETTLED_AFTER_DAYS):

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from oura_addon import catalogue
+from oura_addon.catalogue.events import EVENTS, SYNC_NOW
 from oura_addon.homeassistant import HomeAssistantClient
 from oura_addon.homeassistant.statistics import StatisticsImporter
 from oura_addon.simulator import SimulatorServer
@@ -38,6 +39,14 @@ CLIENT_ID = "mqtt-test-client"
 CLIENT_SECRET = "mqtt-test-secret-77a1"
 BROKER_USER, BROKER_PASSWORD = "oura-addon", "broker-pass-5e2"
 ENTITY_IDS = catalogue.entity_ids("oura")
+# MQTT mode adds the automation entities (events and the sync button) to the device.
+MQTT_ENTITY_IDS = [
+    *ENTITY_IDS,
+    *(e.entity_id("oura") for e in EVENTS),
+    SYNC_NOW.entity_id("oura"),
+]
+# Registered disabled (contributor scores...): Home Assistant holds no state for them.
+DISABLED_IDS = {d.entity_id("oura") for d in catalogue.SENSORS if not d.enabled_by_default}
 HELSINKI = ZoneInfo("Europe/Helsinki")
 DIAGNOSTIC_KEYS = {"ring_battery_level", "ring_charging", "ring_firmware", "connected"}
 
@@ -137,7 +146,9 @@ def panel(addon, broker, mqtt_core) -> PanelClient:
     client = addon.start(broker)
     response = client.connect_with_auto_approve("oura")
     assert "Connected" in response.text, response.text
-    wait_for(lambda: len(oura_entities(mqtt_core)) == len(ENTITY_IDS), 90, what="MQTT entities")
+    wait_for(
+        lambda: len(oura_entities(mqtt_core)) == len(MQTT_ENTITY_IDS), 90, what="MQTT entities"
+    )
     wait_for(
         lambda: (
             (mqtt_core.get_state("sensor.oura_sleep_score") or {}).get("state")
@@ -214,7 +225,11 @@ def same_value(ours: str, theirs: str | None) -> bool:
 def published(panel: PanelClient, name: str = "oura") -> dict[str, str]:
     account = panel.account(name)
     assert account is not None
-    return {e["entity_id"]: e["state"] for e in account["entities"]}
+    return {
+        e["entity_id"]: e["state"]
+        for e in account["entities"]
+        if e["entity_id"] not in DISABLED_IDS
+    }
 
 
 def all_states_match(core: HomeAssistantCore, expected: dict[str, str]) -> bool:
@@ -230,7 +245,9 @@ def all_states_match(core: HomeAssistantCore, expected: dict[str, str]) -> bool:
 
 def test_every_catalogue_entity_is_a_registry_entity_under_one_device(panel, broker, mqtt_core):
     entities = oura_entities(mqtt_core)
-    assert sorted(e["entity_id"] for e in entities.values()) == sorted(ENTITY_IDS)
+    assert sorted(e["entity_id"] for e in entities.values()) == sorted(MQTT_ENTITY_IDS)
+    disabled = {e["entity_id"] for e in entities.values() if e["disabled_by"] == "integration"}
+    assert disabled == DISABLED_IDS
     devices = oura_devices(mqtt_core)
     assert len(devices) == 1
     device = devices[0]
@@ -408,12 +425,12 @@ def test_switching_to_the_core_api_and_back_leaves_no_orphan(addon, broker, mqtt
 
     addon.stop()
     client = addon.start(broker)  # auto: the broker is there, so MQTT again
-    wait_for(lambda: len(oura_entities(mqtt_core)) == len(ENTITY_IDS), 60, what="MQTT again")
+    wait_for(lambda: len(oura_entities(mqtt_core)) == len(MQTT_ENTITY_IDS), 60, what="MQTT again")
     ids = {e["entity_id"] for e in oura_entities(mqtt_core).values()}
     # The same ids as before the switch (no sensor.oura_sleep_score_2); a core that
     # remembers the renamed entity gives it its user's id back.
-    renamed_back = (set(ENTITY_IDS) - {"sensor.oura_steps"}) | {"sensor.my_steps"}
-    assert ids in (set(ENTITY_IDS), renamed_back)
+    renamed_back = (set(MQTT_ENTITY_IDS) - {"sensor.oura_steps"}) | {"sensor.my_steps"}
+    assert ids in (set(MQTT_ENTITY_IDS), renamed_back)
     states = mqtt_core.get_states()
     without_unique_id = set(ENTITY_IDS) - {e["entity_id"] for e in entity_registry(mqtt_core)}
     assert not without_unique_id & set(states)

@@ -37,6 +37,7 @@ class FakeHomeAssistant:
         self.states: dict[str, dict] = {}
         self.requests: list[tuple[str, str]] = []
         self.service_calls: list[tuple[str, dict]] = []
+        self.events: list[tuple[str, dict]] = []  # fired on the bus: (event type, data)
         self.reject_states: set[str] = set()  # entity ids answered with 400
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
@@ -79,6 +80,9 @@ class FakeHomeAssistant:
                     self._answer(200, {"time_zone": "Europe/Helsinki", "state": "RUNNING"})
                 elif path.startswith("/states/"):
                     self._state(method, path.removeprefix("/states/"), body)
+                elif path.startswith("/events/") and method == "POST":
+                    fake.events.append((path.removeprefix("/events/"), body))
+                    self._answer(200, {"message": "Event fired."})
                 elif path.startswith("/services/") and method == "POST":
                     fake.service_calls.append((path.removeprefix("/services/"), body))
                     self._answer(200, [])

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from oura_addon import catalogue
+from oura_addon.catalogue.events import EVENTS
 from oura_addon.insights.engine import last_night_state
 from tests.mqtt.test_publisher import DISCOVERY, account_states
 from tests.mqtt.test_publisher import started as started  # the fixture
@@ -17,6 +18,8 @@ pytestmark = pytest.mark.mqtt
 
 KEY = "bedroom_temperature_last_night"
 TOPIC = f"oura/oura_user-1/{KEY}"
+# The catalogue's sensors, the connection sensor, the event entities and the sync button.
+BASE_COMPONENTS = len(catalogue.SENSORS) + 1 + len(EVENTS) + 1
 
 
 def _entry(value: float | None) -> dict:
@@ -29,7 +32,7 @@ def test_last_nights_mean_is_a_component_of_the_accounts_device(mosquitto, start
     started.publish(account_states() | {sensor.entity_id: sensor})
     watcher = mosquitto.watcher("homeassistant/#", "oura/#")
     config = json.loads(watcher.retained[DISCOVERY])
-    assert len(config["components"]) == len(catalogue.SENSORS) + 2
+    assert len(config["components"]) == BASE_COMPONENTS + 1
     component = config["components"][KEY]
     assert component["default_entity_id"] == sensor.entity_id
     assert component["unit_of_measurement"] == "°C"
@@ -45,7 +48,7 @@ def test_last_nights_mean_is_a_component_of_the_accounts_device(mosquitto, start
     config = json.loads(watcher.retained[DISCOVERY])
     assert config["components"][KEY] == {"platform": "sensor"}
     assert config["components"]["sleep_score"]["platform"] == "sensor"
-    assert len(config["components"]) == len(catalogue.SENSORS) + 2
+    assert len(config["components"]) == BASE_COMPONENTS + 1
     watcher.close()
 
 
@@ -55,5 +58,5 @@ def test_another_accounts_sensor_is_not_taken_for_the_first_accounts(mosquitto, 
     watcher = mosquitto.watcher("homeassistant/#")
     config = json.loads(watcher.retained[DISCOVERY])
     assert "work_bedroom_temperature_last_night" not in config["components"]
-    assert len(config["components"]) == len(catalogue.SENSORS) + 1
+    assert len(config["components"]) == BASE_COMPONENTS
     watcher.close()

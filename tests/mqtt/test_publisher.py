@@ -4,6 +4,7 @@ messages each cycle costs."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def test_one_retained_device_message_with_every_catalogue_entity(mosquitto, star
     config = json.loads(watcher.retained[DISCOVERY])
     assert config["device"]["identifiers"] == ["oura_user-1"]
     assert config["device"]["manufacturer"] == "Oura"
-    assert len(config["components"]) == len(catalogue.SENSORS) + 1
+    # The sensors, the connected sensor, four event entities and the sync button.
+    assert len(config["components"]) == len(catalogue.SENSORS) + 1 + 4 + 1
     assert json.loads(watcher.retained[SCORE_TOPIC]) == {
         "state": "81",
         "attributes": {"day": "2026-12-01"},
@@ -241,3 +243,65 @@ def test_an_unreachable_broker_is_one_clear_sentence():
     probe = probe_broker(Broker("127.0.0.1", free_port()), timeout=2)
     assert not probe.refused
     assert probe.problem is not None and "is not reachable" in probe.problem
+
+
+def test_a_moment_is_one_message_that_is_not_retained(mosquitto, started):
+    from oura_addon.catalogue.events import WORKOUT
+
+    data = {"id": "w1", "activity": "running", "day": "2026-12-01"}
+    assert started.fire_event("oura", WORKOUT, data) is False  # no device announced yet
+    started.publish(account_states())
+    watcher = mosquitto.watcher("oura/oura_user-1/event/#")
+    # Just announced: Home Assistant may not listen yet, so the event waits a few seconds.
+    assert started.fire_event("oura", WORKOUT, data) is False
+    deadline = time.monotonic() + 10
+    while not started.fire_event("oura", WORKOUT, data):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    watcher.wait_for(lambda w: w.count() == 1)
+    ((topic, payload, retained),) = watcher.messages
+    assert topic == "oura/oura_user-1/event/workout"
+    assert json.loads(payload) == data | {"event_type": "recorded"}
+    assert not retained
+    watcher.close()
+    later = mosquitto.watcher("oura/oura_user-1/event/#")
+    assert later.retained == {}  # a new subscriber (Home Assistant restarting) gets nothing
+    later.close()
+
+
+def test_a_press_syncs_its_account_and_a_retained_press_does_not(mosquitto, tmp_path):
+    import threading
+
+    both = [AccountRef("oura", "oura"), AccountRef("work", "oura_work")]
+    first = make_publisher(mosquitto, tmp_path, both)
+    first.start()
+    assert first.wait_connected(10)
+    first.publish(account_states() | account_states("oura_work"))  # both devices announced
+    first.stop()
+    watcher = mosquitto.watcher("homeassistant/#")
+    # Left retained by someone while the add-on was away: replayed with the retain flag.
+    watcher.publish("oura/oura_user-2/sync_now/press", "PRESS", retain=True)
+
+    pressed: list[str] = []
+    seen = threading.Event()
+
+    def on_press(account: str) -> None:
+        pressed.append(account)
+        seen.set()
+
+    publisher = make_publisher(mosquitto, tmp_path, both)  # the same /data: knows both
+    publisher.on_sync_pressed(on_press)
+    publisher.start()
+    try:
+        assert publisher.wait_connected(10)
+        time.sleep(0.5)  # the retained press has arrived by now
+        assert pressed == []
+        watcher.publish("oura/oura_user-1/sync_now/press", "PRESS")
+        assert seen.wait(10)
+        seen.clear()
+        watcher.publish("oura/oura_user-2/sync_now/press", "PRESS")
+        assert seen.wait(10)
+        assert pressed == ["oura", "work"]
+    finally:
+        watcher.close()
+        publisher.stop()

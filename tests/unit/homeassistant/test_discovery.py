@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from oura_addon import catalogue
@@ -33,7 +34,14 @@ def states(prefix: str) -> dict[str, EntityState]:
 def test_every_catalogue_entity_keeps_its_core_api_entity_id_and_a_unique_id_from_oura():
     components = discovery_payload(SECOND, states("oura_work"))["components"]
     core_api_ids = set(catalogue.entity_ids("oura_work"))
-    assert {c[DEFAULT_ENTITY_ID] for c in components.values()} == core_api_ids
+    automation_ids = {
+        "event.oura_work_night",
+        "event.oura_work_workout",
+        "event.oura_work_session",
+        "event.oura_work_tag",
+        "button.oura_work_sync_now",
+    }
+    assert {c[DEFAULT_ENTITY_ID] for c in components.values()} == core_api_ids | automation_ids
     assert all(c["unique_id"].startswith("oura_9c1b-user_") for c in components.values())
     assert components["sleep_score"]["unique_id"] == "oura_9c1b-user_sleep_score"
 
@@ -124,3 +132,44 @@ def test_the_supervisors_broker_answer_is_parsed_defensively():
     assert broker_from_service({"result": "error"}) is None
     assert broker_from_service({"data": {"host": "", "port": 1883}}) is None
     assert broker_from_service({"data": {"host": "h", "port": "x"}}) is None
+
+
+def test_the_device_has_an_event_entity_per_moment_and_a_sync_button():
+    components = discovery_payload(SECOND, {})["components"]
+    night = components["event_night"]
+    assert night["platform"] == "event"
+    assert night["event_types"] == ["ready"]
+    assert night["unique_id"] == "oura_9c1b-user_night"
+    assert night["state_topic"] == "oura/oura_9c1b-user/event/night"
+    assert {components[f"event_{k}"]["event_types"][0] for k in ("workout", "session")} == {
+        "recorded"
+    }
+    assert components["event_tag"]["event_types"] == ["added"]
+    button = components["sync_now"]
+    assert button["platform"] == "button"
+    assert button["command_topic"] == "oura/oura_9c1b-user/sync_now/press"
+    assert button["retain"] is False
+    assert button["unique_id"] == "oura_9c1b-user_sync_now"
+    older = discovery_payload(SECOND, {}, key=OBJECT_ID)["components"]
+    assert older["event_night"][OBJECT_ID] == "oura_work_night"
+    assert older["sync_now"][OBJECT_ID] == "oura_work_sync_now"
+
+
+def test_contributor_scores_are_disabled_by_default_and_headline_sensors_are_not():
+    components = discovery_payload(FIRST, {})["components"]
+    assert components["sleep_deep_sleep_score"]["enabled_by_default"] is False
+    assert components["readiness_hrv_balance_score"]["enabled_by_default"] is False
+    assert components["high_activity_met_minutes"]["enabled_by_default"] is False
+    for key in ("sleep_score", "readiness_score", "steps", "average_hrv", "connected"):
+        assert "enabled_by_default" not in components[key]
+    disabled = {k for k, c in components.items() if c.get("enabled_by_default") is False}
+    assert disabled == {d.key for d in catalogue.SENSORS if not d.enabled_by_default}
+    assert len(disabled) == 25 + 3
+
+
+def test_an_event_message_carries_its_type_and_attributes():
+    from oura_addon.catalogue.events import WORKOUT
+    from oura_addon.homeassistant.discovery import event_payload
+
+    message = json.loads(event_payload(WORKOUT, {"activity": "running", "day": "2026-12-01"}))
+    assert message == {"event_type": "recorded", "activity": "running", "day": "2026-12-01"}
