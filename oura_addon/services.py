@@ -123,6 +123,15 @@ class HistoryControl(Protocol):
     def forget(self, account: str) -> None: ...
 
 
+class WebhookControl(Protocol):
+    """Oura's webhook subscriptions as the panel sees them."""
+
+    def status(self) -> dict[str, Any]: ...
+
+    def test(self) -> None:
+        """Ask Oura to verify the callback address again."""
+
+
 class OuraClientFactory(Protocol):
     def __call__(self, account: str) -> OuraClient: ...
 
@@ -141,3 +150,4 @@ class Services:
     home_assistant_config: Callable[[], Mapping[str, Any]] | None = None
     history: HistoryControl | None = None
     publishing: Callable[[], PublishState] | None = None
+    webhooks: WebhookControl | None = None
