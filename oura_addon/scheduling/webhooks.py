@@ -135,7 +135,13 @@ class WebhookManager:
             ):
                 # Made with other credentials: only those can delete them.
                 old = AppCredentials(*record.client)
-                self._apply(old, record, frozenset(), None)
+                try:
+                    self._apply(old, record, frozenset(), None)
+                except WebhookError as err:
+                    if err.status != 401:
+                        raise
+                    # That app's secret no longer works: Oura lets its subscriptions expire.
+                    _LOGGER.warning("Webhook subscriptions of the previous app: %s", err)
                 record = self._store.update(
                     lambda r: replace(r, client=None, subscriptions=(), callbacks=())
                 )
