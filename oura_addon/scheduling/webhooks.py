@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -214,7 +214,7 @@ class WebhookManager:
 
     def _save(
         self,
-        subscriptions: Sequence[Subscription] | Any,
+        subscriptions: Iterable[Subscription],
         wanted: frozenset[tuple[str, str]],
         callback: str | None,
     ) -> None:
@@ -280,6 +280,8 @@ class WebhookManager:
             )
         elif self._error is not None:
             state, message = "error", self._error
+        elif not subscriptions and not self._wish()[2]:
+            state, message = "pending", _l("Webhooks start once an account is connected.")
         elif not subscriptions:
             state, message = "pending", _l("Subscribing to Oura's webhooks...")
         elif self._lapsed():

@@ -112,3 +112,22 @@ def test_the_panel_has_words_for_pushed_groups():
         "pushed", at(18), schedule.arrival_window((), date(2026, 3, 10)), POLICY
     )
     assert "18:00" in text and "safety" in text
+
+
+def test_the_loops_memory_reports_a_lapse_and_polls_again(tmp_path):
+    from oura_addon.scheduling.memory import ScheduleMemory
+    from oura_addon.store.arrivals import ArrivalStore
+
+    memory = ScheduleMemory(ArrivalStore(tmp_path), poll_interval_minutes=10)
+    start = at(8)
+    memory.set_pushed(PUSHED, start.timestamp())
+    memory.record("me", NAMES, dict.fromkeys(NAMES, False), start)
+    memory.event("me", "daily_activity", start.timestamp())
+    assert memory.due("me", NAMES, start) == ["daily_activity"]
+    memory.record("me", NAMES, {"daily_activity": True}, start)
+    assert not memory.push_lapsed((start + timedelta(hours=2)).timestamp())
+    later = start + timedelta(hours=25)
+    memory.record("me", NAMES, {"daily_activity": True}, later)
+    assert memory.push_lapsed(later.timestamp())
+    soon = later + timedelta(minutes=11)
+    assert "daily_activity" in memory.due("me", NAMES, soon)
