@@ -39,7 +39,7 @@ from oura_addon.store.webhooks import Subscription, WebhookRecord, WebhookStore
 
 _LOGGER = logging.getLogger(__name__)
 
-CHECK_SECONDS = 60.0  # how often the wish is compared with what was last reconciled
+CHECK_SECONDS = 10.0  # how often the wish is compared with what was last reconciled (no Oura call)
 RECONCILE_SECONDS = 3600.0  # how often Oura's list is read anyway (renewals, lost ones)
 
 

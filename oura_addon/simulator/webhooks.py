@@ -126,6 +126,7 @@ class Webhooks:
         self._subscriptions: dict[str, SimSubscription] = {}
         self._seen: dict[tuple[int, str], dict[str, str]] = {}
         self.deliveries: list[Delivery] = []
+        self.verifications: list[bool] = []  # each verification round trip's outcome
         self._session = requests.Session()
         self._session.trust_env = False
         self._stopping = threading.Event()
@@ -162,6 +163,8 @@ class Webhooks:
             ok = answer.status_code == 200 and answer.json().get("challenge") == challenge
         except (requests.RequestException, ValueError, AttributeError):
             ok = False
+        with self._lock:
+            self.verifications.append(ok)
         if not ok:
             raise Refused(400, {"detail": "Webhook verification failed."})
 
