@@ -245,6 +245,11 @@ class Webhooks:
         with self._lock:
             self._subscriptions.clear()
 
+    def verification_tokens(self) -> set[str]:
+        """The tokens subscribers gave (a test checks they never leak)."""
+        with self._lock:
+            return {s.verification_token for s in self._subscriptions.values()}
+
     def pairs(self) -> dict[str, int]:
         """ "data_type/event_type" -> how many live subscriptions (a test wants one each)."""
         counts: dict[str, int] = {}
