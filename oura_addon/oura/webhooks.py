@@ -10,7 +10,7 @@ repaired by planning again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -197,6 +197,23 @@ class WebhookApi:
             )
         return response
 
+    @staticmethod
+    def _verified(callback_url: str, call: Callable[[], requests.Response]) -> requests.Response:
+        """Creation and update wait for Oura's check of the callback: a 400 is that check."""
+        try:
+            return call()
+        except WebhookError as err:
+            if err.status != 400:
+                raise
+            raise WebhookError(
+                _l(
+                    "Oura could not verify %(url)s: check that this address reaches the "
+                    "add-on's webhook port (8098/tcp, path /webhook).",
+                    url=callback_url,
+                ),
+                400,
+            ) from err
+
     def _one(self, response: requests.Response) -> Subscription:
         try:
             found = parse_subscription(response.json())
@@ -225,7 +242,7 @@ class WebhookApi:
             "data_type": pair[0],
             "event_type": pair[1],
         }
-        return self._one(self._call(creds, "POST", "", body))
+        return self._one(self._verified(callback_url, lambda: self._call(creds, "POST", "", body)))
 
     def update(
         self, creds: AppCredentials, sub_id: str, callback_url: str, token: str, pair: Pair
@@ -236,7 +253,9 @@ class WebhookApi:
             "data_type": pair[0],
             "event_type": pair[1],
         }
-        return self._one(self._call(creds, "PUT", f"/{sub_id}", body))
+        return self._one(
+            self._verified(callback_url, lambda: self._call(creds, "PUT", f"/{sub_id}", body))
+        )
 
     def renew(self, creds: AppCredentials, sub_id: str) -> Subscription:
         return self._one(self._call(creds, "PUT", f"/renew/{sub_id}"))

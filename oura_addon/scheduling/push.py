@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
+from oura_addon.errors import AddonError
 from oura_addon.oura.client import OuraClient
 from oura_addon.oura.errors import NotFound, OuraApiError
 from oura_addon.oura.webhooks import ENDPOINT_OF
@@ -135,7 +136,7 @@ class PushEvents:
         except NotFound:
             _LOGGER.info("Webhook: %s document of %s is gone; ignored", endpoint, account)
             return
-        except OuraApiError as err:  # the sync decides what the error means
+        except AddonError as err:  # the sync decides what the error means (e.g. reconnect)
             _LOGGER.info("Webhook: %s document of %s: %s", endpoint, account, err.user_message)
         self.handled += 1
         _LOGGER.debug("Webhook: %s of %s changed; syncing it", endpoint, account)

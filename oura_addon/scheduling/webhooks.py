@@ -41,6 +41,7 @@ _LOGGER = logging.getLogger(__name__)
 
 CHECK_SECONDS = 10.0  # how often the wish is compared with what was last reconciled (no Oura call)
 RECONCILE_SECONDS = 3600.0  # how often Oura's list is read anyway (renewals, lost ones)
+RETRY_SECONDS = 120.0  # after a failed pass, doubling up to RECONCILE_SECONDS
 
 
 class WebhookManager:
@@ -72,6 +73,8 @@ class WebhookManager:
         self._thread: threading.Thread | None = None
         self._reconciled_for: tuple[Any, ...] | None = None
         self._reconciled_at = float("-inf")
+        self._failures = 0
+        self._retry_at = float("-inf")
         self._error: str | None = None  # a sentence (Text) for the panel
         self._verified: bool | None = None
 
@@ -95,8 +98,11 @@ class WebhookManager:
             self._wake.clear()
 
     def step(self) -> None:
+        now = self._clock()
+        if now < self._retry_at and not self._test_requested:
+            return  # Oura refused or did not answer: wait before asking again
         wish = self._wish()
-        due = self._clock() - self._reconciled_at >= RECONCILE_SECONDS
+        due = now - self._reconciled_at >= RECONCILE_SECONDS
         if wish != self._reconciled_for or due or self._test_requested:
             self.reconcile()
 
@@ -153,11 +159,18 @@ class WebhookManager:
             self._error = None
         except WebhookError as err:
             self._error = err.user_message
-            _LOGGER.warning("Webhook subscriptions: %s", err.user_message)
+            self._failures += 1
+            wait = min(RECONCILE_SECONDS, RETRY_SECONDS * 2 ** (self._failures - 1))
+            self._retry_at = self._clock() + wait
+            _LOGGER.warning(
+                "Webhook subscriptions: %s (trying again in %d min)", err.user_message, wait // 60
+            )
             self._publish_pushed()
             return
         self._reconciled_for = wish
         self._reconciled_at = self._clock()
+        self._failures = 0
+        self._retry_at = float("-inf")
         self._publish_pushed()
 
     def _apply(

@@ -106,3 +106,19 @@ def test_new_credentials_delete_the_old_apps_subscriptions_with_the_old_ones(rig
     assert rig.oura() == {}  # deleted with the credentials they were made with
     status = manager.status()
     assert status["state"] == "error" and "client id or secret" in status["message"]
+
+
+def test_an_address_oura_cannot_verify_is_explained_and_not_hammered(rig):
+    nowhere = f"http://127.0.0.1:{free_port()}/webhook"  # nothing listens there
+    manager = rig.manager(nowhere)
+    manager.step()
+    status = manager.status()
+    assert status["state"] == "error"
+    assert nowhere in status["message"] and "8098/tcp" in status["message"]
+    asked = len(rig.server.simulator.requests.entries())
+    for _ in range(3):
+        manager.step()  # the loop looks again and again: Oura is not asked meanwhile
+    assert len(rig.server.simulator.requests.entries()) == asked
+    manager.test()  # the user presses Test: asked at once
+    manager.step()
+    assert len(rig.server.simulator.requests.entries()) > asked
