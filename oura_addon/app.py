@@ -244,9 +244,17 @@ def start_webhooks(addon: Addon) -> Any:
     addon.webhooks.manager.start()
     if settings.webhook_url is None:
         return None
-    server = create_webhook_server(
-        addon.webhooks.app, host=settings.host, port=settings.webhook_port
-    )
+    try:
+        server = create_webhook_server(
+            addon.webhooks.app, host=settings.host, port=settings.webhook_port
+        )
+    except OSError as err:  # the port taken: the panel and polling carry on
+        _LOGGER.error(
+            "Webhooks: cannot listen on port %s (%s); Oura's data is polled",
+            settings.webhook_port,
+            err.strerror or type(err).__name__,
+        )
+        return None
     threading.Thread(target=server.run, name="oura-webhook-port", daemon=True).start()
     _LOGGER.info(
         "Webhooks: listening on port %s for %s", server.effective_port, settings.webhook_url

@@ -206,3 +206,18 @@ def test_test_asks_oura_to_verify_the_address_again(pushed, simulator):
     assert all(checks[before:])
     assert addon.process.log_text.count("Oura verified the address") == 1
     assert panel.status()["webhooks"]["verified"] is True
+
+
+def test_a_taken_webhook_port_leaves_the_panel_and_polling_running(tmp_path):
+    import socket
+
+    addon = PushedAddon(tmp_path, "http://127.0.0.1:9")
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", addon.webhook_port))
+        squatter.listen()
+        panel = addon.start()
+        try:
+            assert panel.status()["webhooks"]["url"] == addon.webhook_url
+            assert "cannot listen on port" in addon.process.log_text
+        finally:
+            addon.stop()
