@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from waitress.server import create_server
+
 _LOGGER = logging.getLogger(__name__)
 
 PATH = "/webhook"
@@ -193,8 +195,6 @@ class WebhookApp:
 def create_webhook_server(application: WebhookApp, *, host: str, port: int) -> Any:
     """waitress for the webhook port: any peer (Oura comes through the user's proxy), small
     bodies, few threads, idle connections closed quickly."""
-    from waitress.server import create_server
-
     return create_server(
         application,
         host=host,
