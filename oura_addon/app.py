@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from oura_addon import __version__
 from oura_addon.history_import.runner import HistoryImport
@@ -20,7 +21,10 @@ from oura_addon.memory import Allocator
 from oura_addon.oura.clients import OuraClients
 from oura_addon.oura.oauth import OAuthClient, TokenUrlMemory
 from oura_addon.oura.session import TokenSessions
+from oura_addon.oura.webhooks import WebhookApi
 from oura_addon.scheduling import Scheduler
+from oura_addon.scheduling.push import PushEvents
+from oura_addon.scheduling.webhooks import WebhookManager
 from oura_addon.services import Services
 from oura_addon.settings import Settings, load_settings
 from oura_addon.store.accounts import AccountStore
@@ -29,8 +33,10 @@ from oura_addon.store.files import VersionedFile, recover
 from oura_addon.store.import_jobs import JobStore
 from oura_addon.store.insights import InsightStore
 from oura_addon.store.trends import TrendStore
+from oura_addon.store.webhooks import WebhookStore
 from oura_addon.web import create_app
 from oura_addon.web.server import create_server
+from oura_addon.web.webhook import WebhookApp, create_webhook_server
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,6 +57,50 @@ class Addon:
     publishing: Publishing | None = None
     allocator: Allocator = field(default_factory=Allocator)
     insights: Insights | None = None
+    webhooks: Webhooks | None = None
+
+
+@dataclass
+class Webhooks:
+    """Push from Oura: the subscriptions' keeper, the event worker, the port's application."""
+
+    manager: WebhookManager
+    events: PushEvents
+    app: WebhookApp
+
+
+def build_webhooks(
+    settings: Settings,
+    redactor: SecretRedactor,
+    accounts: AccountStore,
+    credentials: AppCredentialsStore,
+    clients: OuraClients,
+    scheduler: Scheduler,
+) -> Webhooks:
+    store = WebhookStore(settings.data_dir, on_secret=redactor.add)
+    events = PushEvents(accounts=accounts, oura_client=clients, store=store, target=scheduler)
+    manager = WebhookManager(
+        callback_url=settings.webhook_url,
+        accounts=accounts,
+        credentials=credentials.get,
+        store=store,
+        api=WebhookApi(settings.oura_api_url),
+        on_pushed=scheduler.set_pushed,
+        lapsed=scheduler.push_lapsed,
+        last_event=lambda: events.last_event,
+    )
+
+    def secrets() -> list[str]:
+        current = credentials.get()
+        kept = store.load().client
+        return [s for s in (current and current.client_secret, kept and kept[1]) if s]
+
+    app = WebhookApp(
+        verification_token=lambda: store.load().verification_token or None,
+        secrets=secrets,
+        on_event=events.offer,
+    )
+    return Webhooks(manager, events, app)
 
 
 def build_addon(
@@ -143,6 +193,7 @@ def build_addon(
         if statistics
         else None
     )
+    webhooks = build_webhooks(settings, redactor, accounts, credentials, clients, scheduler)
     services = Services(
         settings=settings,
         accounts=accounts,
@@ -156,8 +207,19 @@ def build_addon(
         history=history,
         publishing=publishing.state if publishing else None,
         insights=insights,
+        webhooks=webhooks.manager,
     )
-    return Addon(settings, services, scheduler, sessions, history, publishing, allocator, insights)
+    return Addon(
+        settings,
+        services,
+        scheduler,
+        sessions,
+        history,
+        publishing,
+        allocator,
+        insights,
+        webhooks,
+    )
 
 
 def serve(addon: Addon) -> None:
@@ -181,6 +243,7 @@ def serve(addon: Addon) -> None:
     addon.history.resume_all()
     if addon.insights is not None:
         addon.insights.start()
+    webhook_server = start_webhooks(addon)
     _LOGGER.info(
         "Oura add-on %s: panel on http://%s:%s",
         __version__,
@@ -193,6 +256,11 @@ def serve(addon: Addon) -> None:
         addon.history.stop()
         if addon.insights is not None:
             addon.insights.stop()
+        if addon.webhooks is not None:
+            addon.webhooks.manager.stop()
+            addon.webhooks.events.stop()
+        if webhook_server is not None:
+            webhook_server.close()
         # Syncs that only fetch data are abandoned; a refresh in flight is waited for, since
         # its new pair exists nowhere else once Oura has answered.
         addon.sessions.stop(timeout=REFRESH_STOP_TIMEOUT)
@@ -201,6 +269,34 @@ def serve(addon: Addon) -> None:
             addon.publishing.stop()  # entities turn unavailable at once
         server.close()
     _LOGGER.info("Stopped")
+
+
+def start_webhooks(addon: Addon) -> Any:
+    """The subscriptions' keeper always runs (it deletes what a removed option left); the
+    webhook port only listens when the option is set."""
+    if addon.webhooks is None:
+        return None
+    settings = addon.settings
+    addon.webhooks.events.start()
+    addon.webhooks.manager.start()
+    if settings.webhook_url is None:
+        return None
+    try:
+        server = create_webhook_server(
+            addon.webhooks.app, host=settings.host, port=settings.webhook_port
+        )
+    except OSError as err:  # the port taken: the panel and polling carry on
+        _LOGGER.error(
+            "Webhooks: cannot listen on port %s (%s); Oura's data is polled",
+            settings.webhook_port,
+            err.strerror or type(err).__name__,
+        )
+        return None
+    threading.Thread(target=server.run, name="oura-webhook-port", daemon=True).start()
+    _LOGGER.info(
+        "Webhooks: listening on port %s for %s", server.effective_port, settings.webhook_url
+    )
+    return server
 
 
 def main(environ: Mapping[str, str] | None = None) -> None:

@@ -138,6 +138,15 @@ class InsightsControl(Protocol):
         """The account's relations, strongest first; ``sentence`` is a ``Text``."""
 
 
+class WebhookControl(Protocol):
+    """Oura's webhook subscriptions as the panel sees them."""
+
+    def status(self) -> dict[str, Any]: ...
+
+    def test(self) -> None:
+        """Ask Oura to verify the callback address again."""
+
+
 class OuraClientFactory(Protocol):
     def __call__(self, account: str) -> OuraClient: ...
 
@@ -157,3 +166,4 @@ class Services:
     history: HistoryControl | None = None
     publishing: Callable[[], PublishState] | None = None
     insights: InsightsControl | None = None
+    webhooks: WebhookControl | None = None

@@ -66,6 +66,9 @@ class Settings:
     # The system's zone name (the Supervisor sets TZ for add-ons): the days' zone until Home
     # Assistant tells its own.
     system_timezone: str | None = None
+    # Push from Oura: the public address of the webhook port (None: polling only).
+    webhook_url: str | None = None
+    webhook_port: int = 8098
     problems: tuple[str, ...] = ()
 
     @property
@@ -197,6 +200,51 @@ def _port_variable(env: Mapping[str, str], default: int, problems: list[str]) ->
     return default
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _webhook_url_option(options: Mapping[str, object], problems: list[str]) -> str | None:
+    """The public HTTPS address Oura posts to; plain http only on loopback (tests)."""
+    value = _str_option(options, "webhook_url", problems)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    try:
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        host = ""
+    loopback = host in LOOPBACK_HOSTS or host.startswith("127.")
+    if host and (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+        return value
+    problems.append(
+        _l(
+            "Option webhook_url must be an https:// address that reaches the add-on's "
+            "webhook port, got %(value)r; Oura's data is polled instead.",
+            value=value[:80],
+        )
+    )
+    return None
+
+
+def _webhook_port_variable(env: Mapping[str, str], default: int, problems: list[str]) -> int:
+    text = env.get("OURA_WEBHOOK_PORT", str(default))
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if 0 <= port <= 65535:
+        return port
+    problems.append(
+        _l(
+            "OURA_WEBHOOK_PORT=%(value)r is not a port number; using %(default)s.",
+            value=text,
+            default=default,
+        )
+    )
+    return default
+
+
 class RemoteUrls(TypedDict):
     supervisor_url: str
     ha_api_url: str
@@ -321,5 +369,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mqtt_password=text("mqtt_password"),
         demo=env.get("OURA_ADDON_DEMO", "") in ("1", "true", "yes"),
         system_timezone=env.get("TZ", "").lstrip(":") or None,
+        webhook_url=_webhook_url_option(options, problems),
+        webhook_port=_webhook_port_variable(env, defaults.webhook_port, problems),
         problems=tuple(problems),
     )

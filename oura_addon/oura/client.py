@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import requests
 
@@ -341,6 +342,12 @@ class OuraClient:
             except (TypeError, ValueError) as err:
                 _LOGGER.debug("Skipping malformed %s document #%d: %s", endpoint.name, index, err)
         return records
+
+    def document(self, endpoint_name: str, document_id: str) -> Any:
+        """One document by its id (the route a webhook event points at)."""
+        endpoint = ENDPOINTS_BY_NAME[endpoint_name]
+        path = f"{endpoint.path}/{quote(document_id, safe='')}"
+        return parse_record(endpoint.record, self._get(endpoint_name, path, {}))
 
     def personal_info(self) -> PersonalInfo:
         endpoint = ENDPOINTS_BY_NAME["personal_info"]

@@ -350,6 +350,21 @@ class Scheduler:
         if self._statistics is not None:
             self._statistics.forget(entity_prefix)
 
+    # -- webhooks: what Oura pushes ------------------------------------------------------------
+
+    def set_pushed(self, endpoints: frozenset[str]) -> None:
+        """The endpoints Oura pushes: polled only as a safety net from now on."""
+        self._schedule.set_pushed(endpoints, self._clock())
+
+    def pushed_event(self, account: str, endpoint: str) -> None:
+        """Oura pushed a change of ``endpoint``: the account syncs it now."""
+        self._schedule.event(account, endpoint, self._clock())
+        self._runtimes.due_now(account)
+        self._wake.set()
+
+    def push_lapsed(self) -> bool:
+        return self._schedule.push_lapsed(self._clock())
+
     def home_timezone(self) -> tzinfo:
         """Home Assistant's time zone (the history import's days are its local days)."""
         return self._timezone.get()

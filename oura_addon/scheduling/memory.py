@@ -46,12 +46,16 @@ class ScheduleMemory:
         # forgotten fetch times, so a sync still running when the button was pressed cannot
         # undo it by recording its own answers.
         self._forced: set[str] = set()
+        # Webhooks: what Oura pushes (the same for every account: subscriptions are the app's).
+        self._pushed: frozenset[str] = frozenset()
+        self._pushed_at = 0.0
 
     def _state(self, account: str) -> ScheduleState:
         """Under the lock: the account's state, with its arrivals read on first use."""
         state = self._states.get(account)
         if state is None:
             state = ScheduleState(arrivals=self._arrivals.load(account))
+            state = schedule.with_pushed(state, self._pushed, self._pushed_at)
             self._states[account] = state
         return state
 
@@ -126,6 +130,23 @@ class ScheduleMemory:
                 )
             )
         return tuple(plans)
+
+    def set_pushed(self, endpoints: frozenset[str], now: float) -> None:
+        """The endpoints Oura now pushes (webhook subscriptions live), for every account."""
+        with self._lock:
+            self._pushed, self._pushed_at = endpoints, now
+            for account, state in self._states.items():
+                self._states[account] = schedule.with_pushed(state, endpoints, now)
+
+    def event(self, account: str, endpoint: str, now: float) -> None:
+        """Oura pushed an event for the account's ``endpoint``: it is due at once."""
+        with self._lock:
+            self._states[account] = schedule.event_received(self._state(account), endpoint, now)
+
+    def push_lapsed(self, now: float) -> bool:
+        """Whether any account's deliveries have stopped (polling has taken over)."""
+        with self._lock:
+            return any(schedule.push_lapsed(s, now) for s in self._states.values())
 
     def state(self, account: str) -> ScheduleState:
         """A copy of the account's state (tests, diagnostics)."""

@@ -13,6 +13,11 @@ group with its own rhythm:
   the morning's arrival window when last night's data is not in yet).
 - ``slow``: a few times a day, one of them right after the night's arrival.
 
+Groups Oura pushes (webhooks, ``pushed``) are asked only as a safety net: every few hours,
+and all at once after a gap in events. Heart rate and ring battery, never pushed, keep their
+rhythm. When no event came for a day while polls keep finding data, the push has lapsed and
+polling takes over fully until events come again.
+
 The arrival window is learned from when the night's data arrived on recent days; before
 there are enough days it is a wide default. A 429 backs every endpoint off; "Sync now"
 ignores the schedule and fetches everything.
@@ -71,6 +76,12 @@ ARRIVAL_MARGIN_MINUTES = 20
 # requests a day than 10-90%, whose p95 was 6.5 minutes.
 WINDOW_QUANTILES = (0.05, 0.95)
 MIN_WINDOW_MINUTES = 60
+DAY = 24 * HOUR
+# No event for this long while polls find today's data: deliveries have stopped.
+PUSH_LAPSE = DAY
+# An event after this much silence: the other pushed endpoints are asked once (events may
+# have been lost while the add-on or the user's tunnel was down).
+EVENT_GAP = 2 * HOUR
 DEFAULT_WINDOW = (5 * 60, 11 * 60)  # minutes after local midnight: 05:00-11:00
 
 
@@ -84,6 +95,7 @@ class Policy:
     night_settled: float = 3 * HOUR
     asleep_interval: float = HOUR
     slow_interval: float = 6 * HOUR
+    safety_net: float = 6 * HOUR
 
     def asleep(self) -> float:
         return max(self.poll_interval, self.asleep_interval)
@@ -126,6 +138,12 @@ class ScheduleState:
     morning_arrived_at: float | None = None
     morning_day: date | None = None
     backoff_until: float | None = None
+    # Webhooks: the endpoints Oura pushes, since when, the last event, and the last time a
+    # poll of a pushed endpoint found a document of today.
+    pushed: frozenset[str] = frozenset()
+    push_since: float | None = None
+    last_event: float | None = None
+    polled_found: float | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +248,34 @@ def _night_due(
     return Due(slow, "waiting_for_night")
 
 
+def push_lapsed(state: ScheduleState, now: float) -> bool:
+    """Deliveries stopped: no event for a day while polls keep finding today's data."""
+    if not state.pushed:
+        return False
+    heard = max(state.last_event or 0.0, state.push_since or 0.0)
+    return now - heard > PUSH_LAPSE and (state.polled_found or 0.0) > heard
+
+
+def is_pushed(name: str, state: ScheduleState, now: float) -> bool:
+    return name in state.pushed and not push_lapsed(state, now)
+
+
+def with_pushed(state: ScheduleState, pushed: frozenset[str], now: float) -> ScheduleState:
+    """The endpoints Oura now pushes (empty: none, polling only)."""
+    if pushed == state.pushed:
+        return state
+    since = (state.push_since or now) if pushed else None
+    return replace(state, pushed=pushed, push_since=since)
+
+
+def event_received(state: ScheduleState, name: str, now: float) -> ScheduleState:
+    """An event for ``name``: it is due at once; after a gap, every pushed endpoint is."""
+    heard = max(state.last_event or 0.0, state.push_since or 0.0)
+    catch_up = state.pushed if now - heard > EVENT_GAP else frozenset()
+    fetched = {n: t for n, t in state.fetched.items() if n != name and n not in catch_up}
+    return replace(state, fetched=fetched, last_event=now)
+
+
 def endpoint_due(
     name: str,
     state: ScheduleState,
@@ -244,6 +290,8 @@ def endpoint_due(
     last = state.fetched.get(name)
     if last is None:
         due = Due(now.timestamp(), "first_fetch")
+    elif is_pushed(name, state, now.timestamp()):
+        due = Due(last + policy.safety_net, "pushed")
     else:
         group = GROUP_OF.get(name, Group.DAYTIME)
         window = arrival_window(state.arrivals, now.date())
@@ -316,8 +364,11 @@ def observe(
     morning_at, morning_day = state.morning_arrived_at, state.morning_day
     arrivals = state.arrivals
     lead_names = leads(names)
+    found = state.polled_found
     for name, has_today in fetched.items():
         stamps[name] = moment
+        if has_today and name in state.pushed:
+            found = moment
         if not has_today or GROUP_OF.get(name) is not Group.NIGHT:
             continue
         first_today = arrived.get(name) != today
@@ -332,6 +383,7 @@ def observe(
         arrivals=arrivals,
         morning_arrived_at=morning_at,
         morning_day=morning_day,
+        polled_found=found,
     )
 
 
@@ -394,6 +446,7 @@ def reason_text(reason: str, at: datetime, window: ArrivalWindow, policy: Policy
         ),
         "asleep": _l("you are probably asleep; next check at %(clock)s", clock=clock),
         "slow": _l("changes rarely; next check at %(clock)s", clock=clock),
+        "pushed": _l("Oura pushes this; a safety-net check at %(clock)s", clock=clock),
         "rate_limited": _l(
             "Oura asked to slow down; everything waits until %(clock)s", clock=clock
         ),

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from oura_addon.simulator import control_routes, data_routes, oauth_routes
+from oura_addon.simulator import control_routes, data_routes, oauth_routes, webhook_routes
 from oura_addon.simulator.config import SimulatorConfig
 from oura_addon.simulator.state import DropConnection, Simulator
+from oura_addon.simulator.webhooks import Webhooks
 
 __all__ = ["DropConnection", "Simulator", "build_flask_app", "create_simulator"]
 
@@ -26,6 +27,8 @@ def build_flask_app(simulator: Simulator) -> Flask:
     app.register_blueprint(oauth_routes.blueprint(simulator))
     app.register_blueprint(data_routes.blueprint(simulator))
     app.register_blueprint(control_routes.blueprint(simulator))
+    simulator.webhooks = Webhooks(simulator)
+    app.register_blueprint(webhook_routes.blueprint(simulator.webhooks))
     control_routes.install_request_logging(app, simulator)
     return app
 

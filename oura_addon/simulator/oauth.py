@@ -233,6 +233,16 @@ class TokenStore:
                 return True
         return False
 
+    def granted_users(self) -> dict[int, frozenset[str]]:
+        """User -> the scopes of their live grants to this app (webhook events go to them)."""
+        with self._lock:
+            found: dict[int, frozenset[str]] = {}
+            for refresh in self._refresh.values():
+                if not refresh.revoked:
+                    grant = refresh.grant
+                    found[grant.user] = found.get(grant.user, frozenset()) | set(grant.scopes)
+            return found
+
     def revoke_all(self, user: int | None = None) -> None:
         with self._lock:
             for token, access in self._access.items():

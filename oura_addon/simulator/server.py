@@ -63,6 +63,8 @@ class SimulatorServer:
         if server is None:
             return
         self._server = self._thread = None
+        if self.simulator.webhooks is not None:
+            self.simulator.webhooks.stop()
         # Workers first: a worker finishing a request pokes the trigger, which must still
         # be open then (a write to a closed, reused descriptor would hit another file).
         server.task_dispatcher.shutdown(timeout=5)

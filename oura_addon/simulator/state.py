@@ -152,6 +152,7 @@ class Simulator:
         # The routes (app.py) are attached by create_simulator: they read this state, so
         # this module must not import them.
         self.flask_app: Flask | None = None
+        self.webhooks: Any = None  # simulator/webhooks.py's service, attached with the routes
         self.wsgi_app = self._serve
 
     # --- time and data ----------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from oura_addon.i18n import _l
 from oura_addon.oura.errors import OAuthError
 from oura_addon.oura.oauth import parse_callback
+from oura_addon.services import WebhookControl
 from oura_addon.web import actions
 from oura_addon.web.actions import ActionError
 from oura_addon.web.context import web_context
@@ -45,7 +46,27 @@ def _action_error(err: ActionError) -> tuple[Response, int]:
 @bp.get("/status")
 def status() -> Response:
     ctx = web_context()
-    return jsonify(status_document(ctx.services, ctx.pending, translator()))
+    document = status_document(ctx.services, ctx.pending, translator())
+    document["webhooks"] = _webhooks_status(ctx.services.webhooks)
+    return jsonify(document)
+
+
+def _webhooks_status(webhooks: WebhookControl | None) -> dict[str, Any]:
+    if webhooks is None:
+        return {"state": "off", "url": None, "subscriptions": [], "last_event": None}
+    found = webhooks.status()
+    return {**found, "message": translator().text(found["message"])}
+
+
+@bp.post("/webhooks/test")
+def test_webhooks() -> tuple[Response, int]:
+    webhooks = web_context().services.webhooks
+    if webhooks is None or webhooks.status()["url"] is None:
+        raise ActionError(
+            "webhooks_off", _l("Set the webhook_url option first: webhooks are off."), status=409
+        )
+    webhooks.test()
+    return jsonify({"started": True}), 202
 
 
 @bp.get("/diagnostics")

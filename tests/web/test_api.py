@@ -330,6 +330,7 @@ def test_status_describes_accounts_and_home_assistant(panel: Panel, services: Fa
         "home_assistant",
         "publish",
         "accounts",
+        "webhooks",
     }
     assert status["credentials"]["client_id"] == "fake-client-id"
     assert status["credentials"]["has_secret"] is True

@@ -50,3 +50,15 @@ def test_the_benchmark_command_keeps_its_usage_and_gains_the_subcommand(capsys):
     assert "--poll-interval" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         benchmark.main(["freshness", "--days", "40"])
+
+
+def test_webhooks_bring_every_pushed_group_within_a_minute_at_a_third_of_the_requests(table):
+    figures, lines = table
+    pushed_rows = [label for label, _ in freshness.ROWS if not label.startswith("daytime (")]
+    for label in (*pushed_rows, freshness.PUSHED_DAYTIME_ROW[0]):
+        pushed = figures[label]["webhooks"]
+        assert pushed.median is not None and pushed.median < 1, label
+        assert pushed.p95 is not None and pushed.p95 < 2, label
+    totals = [float(v) for v in lines[-1].split()[2:]]
+    schedule_total, webhook_total = totals[0], totals[-1]
+    assert webhook_total <= schedule_total / 3
