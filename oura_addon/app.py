@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from oura_addon import __version__
 from oura_addon.history_import.runner import HistoryImport
@@ -16,7 +17,7 @@ from oura_addon.homeassistant.modes import Publishing, choose_publishing
 from oura_addon.homeassistant.supervisor import DASHBOARD_PATH
 from oura_addon.logs import RecentLines, SecretRedactor, configure_logging
 from oura_addon.memory import Allocator
-from oura_addon.oura.clients import OuraClients
+from oura_addon.oura.clients import OuraClients, personal_info_for
 from oura_addon.oura.oauth import OAuthClient, TokenUrlMemory
 from oura_addon.oura.session import TokenSessions
 from oura_addon.scheduling import Scheduler
@@ -133,6 +134,7 @@ def build_addon(
         home_assistant_config=ha.get_config if ha else None,
         history=history,
         publishing=publishing.state if publishing else None,
+        oura_identity=partial(personal_info_for, settings.oura_api_url),
     )
     return Addon(settings, services, scheduler, sessions, history, publishing, allocator)
 

@@ -141,3 +141,6 @@ class Services:
     home_assistant_config: Callable[[], Mapping[str, Any]] | None = None
     history: HistoryControl | None = None
     publishing: Callable[[], PublishState] | None = None
+    # Who a freshly granted access token belongs to (Oura's personal info: ``id``,
+    # ``email``), asked before the token is stored; None: learned after storing it.
+    oura_identity: Callable[[str], Any] | None = None

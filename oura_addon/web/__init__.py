@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from oura_addon.i18n import _l
 from oura_addon.services import Services
 from oura_addon.settings import INGRESS_PROXY_ADDRESS, Settings
+from oura_addon.store.sign_ins import SignInStore
 from oura_addon.web import api, callback, language, panel
 from oura_addon.web.context import EXTENSION_KEY, PASTE_REDIRECT_URI, WebContext, web_context
 from oura_addon.web.ingress import IngressMiddleware
@@ -27,6 +28,7 @@ from oura_addon.web.session import (
     csrf_token,
     load_secret_key,
 )
+from oura_addon.web.sign_in import SignIns
 
 __all__ = ["MAX_REQUEST_BODY_BYTES", "PASTE_REDIRECT_URI", "create_app"]
 
@@ -69,7 +71,9 @@ def create_app(
     # Location from the client's Host header: paths are matched as sent instead.
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
-    app.extensions[EXTENSION_KEY] = WebContext(services, pending or PendingAuthorizations())
+    pending = pending or PendingAuthorizations(lifetime=settings.sign_in_seconds)
+    sign_ins = SignIns(SignInStore(settings.data_dir), pending)
+    app.extensions[EXTENSION_KEY] = WebContext(services, pending, sign_ins)
     configure_session(app, secret_key or load_secret_key(settings.data_dir))
     language.install(app)
     app.register_blueprint(panel.bp)

@@ -37,7 +37,7 @@ def _page_data() -> dict:
 @bp.get("/")
 def index() -> str:
     ctx = web_context()
-    accounts = collect_accounts(ctx.services, ctx.pending)
+    accounts = collect_accounts(ctx.services, ctx.sign_ins)
     return render_template("index.html", accounts=accounts, **_page_data())
 
 
@@ -47,7 +47,7 @@ def account(name: str) -> str:
     stored = ctx.services.accounts.get(name)
     if stored is None:
         abort(404)
-    view = account_view(ctx.services, stored, ctx.pending)
+    view = account_view(ctx.services, stored, ctx.sign_ins)
     return render_template("account.html", account=view, **_page_data())
 
 

@@ -27,7 +27,7 @@ from oura_addon.services import (
 from oura_addon.states import EntityState
 from oura_addon.store.trends import TREND_DAYS
 from oura_addon.web.charts import render_trend_chart
-from oura_addon.web.oauth_state import PendingAuthorizations
+from oura_addon.web.sign_in import SignIn, SignIns
 
 if TYPE_CHECKING:
     from oura_addon.store.accounts import Account
@@ -102,6 +102,7 @@ class AccountView:
     granted_scopes: tuple[str, ...] = ()
     missing_scopes: tuple[str, ...] = ()
     history: Mapping[str, Any] | None = None  # the history import's status object
+    sign_in: SignIn | None = None  # the sign-in waiting, or its outcome until dismissed
 
     @property
     def missing_data(self) -> list[str]:
@@ -151,6 +152,7 @@ class AccountView:
             "email": self.email,
             "auth_error": text(self.auth_error) if self.auth_error else None,
             "authorizing": self.authorizing,
+            "sign_in": self.sign_in.to_json(translator) if self.sign_in else None,
             "last_sync": iso(snap.last_sync),
             "next_sync": iso(snap.next_sync),
             "syncing": snap.syncing,
@@ -336,18 +338,16 @@ def _without_full_stop(sentence: str) -> str:
     return sentence.strip().rstrip(".")
 
 
-def collect_accounts(services: Services, pending: PendingAuthorizations) -> list[AccountView]:
+def collect_accounts(services: Services, sign_ins: SignIns) -> list[AccountView]:
     try:
         accounts = services.accounts.list()
     except Exception:  # a broken store must still leave the panel usable to fix it
         _LOGGER.exception("Cannot list accounts")
         return []
-    return [account_view(services, account, pending) for account in accounts]
+    return [account_view(services, account, sign_ins) for account in accounts]
 
 
-def account_view(
-    services: Services, account: Account, pending: PendingAuthorizations
-) -> AccountView:
+def account_view(services: Services, account: Account, sign_ins: SignIns) -> AccountView:
     try:
         snapshot = services.sync.account_snapshot(account.name)
     except Exception:  # the scheduler may not know a just-created account yet
@@ -359,13 +359,19 @@ def account_view(
             history = services.history.status(account.name)
         except Exception:  # an unreadable progress file must not take the panel down
             _LOGGER.exception("No history import status for %s", account.name)
+    try:
+        sign_in = sign_ins.current(account.name)
+    except Exception:  # an unreadable outcome must not take the panel down
+        _LOGGER.exception("No sign-in outcome for %s", account.name)
+        sign_in = None
     return AccountView(
         name=account.name,
         entity_prefix=account.entity_prefix,
         connection=account.connection,
         email=account.email,
         auth_error=account.auth_error,
-        authorizing=pending.is_pending(account.name),
+        authorizing=sign_in is not None and sign_in.state == "waiting",
+        sign_in=sign_in,
         snapshot=snapshot,
         **scope_fields(services, account),
         history=history,
@@ -475,7 +481,7 @@ def publish_document(services: Services, translator: Translator | None = None) -
 
 
 def status_document(
-    services: Services, pending: PendingAuthorizations, translator: Translator | None = None
+    services: Services, sign_ins: SignIns, translator: Translator | None = None
 ) -> dict[str, Any]:
     """The body of ``GET /api/status``: everything the panel polls, never a secret.
 
@@ -488,5 +494,5 @@ def status_document(
         "credentials": credentials_description(services, translator),
         "home_assistant": collect_home_assistant(services).to_json(translator),
         "publish": publish_document(services, translator),
-        "accounts": [view.to_json(translator) for view in collect_accounts(services, pending)],
+        "accounts": [view.to_json(translator) for view in collect_accounts(services, sign_ins)],
     }
