@@ -29,6 +29,7 @@ from oura_addon.web.session import (
     load_secret_key,
 )
 from oura_addon.web.sign_in import SignIns
+from oura_addon.web.views import address_markup, entity_state_text
 
 __all__ = ["MAX_REQUEST_BODY_BYTES", "PASTE_REDIRECT_URI", "create_app"]
 
@@ -76,6 +77,10 @@ def create_app(
     app.extensions[EXTENSION_KEY] = WebContext(services, pending, sign_ins)
     configure_session(app, secret_key or load_secret_key(settings.data_dir))
     language.install(app)
+    app.jinja_env.filters.update(
+        address=address_markup,
+        entity_state=lambda row: entity_state_text(row.state, row.unit, language.translator()),
+    )
     app.register_blueprint(panel.bp)
     app.register_blueprint(callback.bp)
     app.register_blueprint(api.bp)

@@ -62,7 +62,7 @@ def _failure_for(err: OAuthError, redirect_uri: str | None) -> Failure:
     if isinstance(err, AuthorizationDenied):
         return Failure(
             _l("Access was not granted"),
-            err.user_message,
+            _l("Oura's consent page was answered with Deny, so the add-on got no access."),
             _l("If that was a mistake, click Connect again and approve the requested data."),
         )
     if isinstance(err, InvalidGrant):

@@ -26,10 +26,13 @@ bp = Blueprint("panel", __name__)
 
 def _page_data() -> dict:
     ctx = web_context()
+    home_assistant = collect_home_assistant(ctx.services)
     return {
         "settings": ctx.services.settings,
         "credentials": credentials_description(ctx.services),
-        "home_assistant": collect_home_assistant(ctx.services),
+        "home_assistant": home_assistant,
+        # Without one (the demo without --ha-url) nothing is published or imported.
+        "home_assistant_present": home_assistant.state not in ("demo", "not_configured"),
         "publish": publish_document(ctx.services, translator()),
     }
 
@@ -106,6 +109,7 @@ def sync_account(name: str) -> Response:
 def disconnect_account(name: str) -> Response:
     try:
         revoked = actions.remove_account(web_context().services, name)
+        web_context().sign_ins.forget(name)
         message = (
             _l("Account %(name)r disconnected and its entities removed.", name=name)
             if revoked
