@@ -51,6 +51,10 @@ class FakeAccount:
     scopes: tuple[str, ...] = ()
     oura_user_id: str | None = None
 
+    @property
+    def connected(self) -> bool:
+        return self.connection == "connected"
+
 
 class FakeAccountStore:
     """Registers the tokens it stores with ``on_secret``, like the real store."""
