@@ -23,11 +23,18 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 SHOTS = [
-    (DESKTOP, "light", "en-US"),
-    (PHONE, "light", "en-US"),
-    (DESKTOP, "dark", "de-DE"),
-    (PHONE, "dark", "de-DE"),
+    (viewport, scheme, locale)
+    for viewport in (DESKTOP, PHONE)
+    for scheme in ("light", "dark")
+    for locale in ("en-US", "de-DE")
 ]
+# The German card says the same: its title, read after a restart from /data.
+GERMAN_TITLES = {
+    "denied": "Zugriff wurde nicht gewährt",
+    "expired": "Diese Anmeldung ist abgelaufen",
+    "cancelled": "Anmeldung abgebrochen",
+    "same-user": "Diese Oura-Person ist bereits verbunden",
+}
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +85,8 @@ def shoot(browser: Any, panel: Panel, screenshots_dir: Any, name: str, account: 
             target.wait_for()
             language = "de" if locale.startswith("de") else "en"
             assert frame.locator("html").get_attribute("lang").startswith(language)
+            if language == "de" and name in GERMAN_TITLES:
+                assert GERMAN_TITLES[name] in target.inner_text()
             target.screenshot(
                 path=screenshots_dir / f"sign-in-{name}-{viewport['width']}-{scheme}-{language}.png"
             )
@@ -122,7 +131,7 @@ def test_denied_consent_stays_on_the_card_after_a_reload_and_a_restart(
 
 
 def test_a_wrong_secret_is_shown_with_a_way_to_fix_it(
-    expect, panel, fresh, browser, screenshots_dir
+    expect, panel, fresh, addon: AddonProcess, browser, screenshots_dir
 ):
     frame = panel.open()
     frame.get_by_text("Enter client credentials").or_(
@@ -140,6 +149,9 @@ def test_a_wrong_secret_is_shown_with_a_way_to_fix_it(
     consent.close()
 
     expect(outcome(frame)).to_contain_text("did not accept the app's client secret", timeout=10_000)
+    addon.stop()
+    addon.start()
+    frame = panel.open()
     fix = outcome(frame).get_by_role("button", name="Enter the client secret again")
     expect(fix).to_be_visible()
     shoot(browser, panel, screenshots_dir, "wrong-secret", "oura")
@@ -178,7 +190,7 @@ def test_a_closed_consent_tab_expires_on_the_card(
 
 
 def test_cancel_ends_the_sign_in_and_refuses_oura_s_late_answer(
-    expect, panel, fresh, browser, screenshots_dir
+    expect, panel, fresh, addon: AddonProcess, browser, screenshots_dir
 ):
     consent = connect_from_first_form(panel)
     frame = panel.frame
@@ -193,6 +205,10 @@ def test_cancel_ends_the_sign_in_and_refuses_oura_s_late_answer(
     assert fresh.account("oura")["connection"] == "not_connected"
 
     panel.page.reload()
+    frame = panel.open()
+    expect(outcome(frame)).to_contain_text("Sign-in cancelled")
+    addon.stop()
+    addon.start()
     frame = panel.open()
     expect(outcome(frame)).to_contain_text("Sign-in cancelled")
     shoot(browser, panel, screenshots_dir, "cancelled", "oura")

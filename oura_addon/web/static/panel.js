@@ -147,8 +147,13 @@
   // sections stay open, the address stays as it was.
   function refreshMain() {
     if (refreshing) { return refreshing; }
-    refreshing = fetch(root, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (response) { return response.ok ? response.text() : null; })
+    var here = window.location.href.split("#")[0];
+    refreshing = fetch(here, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        // This account's own page, and the account is gone: back to the list of accounts.
+        if (response.status === 404) { window.location.href = root; return null; }
+        return response.ok ? response.text() : null;
+      })
       .then(function (html) {
         if (!html) { return; }
         var parsed = new DOMParser().parseFromString(html, "text/html");
