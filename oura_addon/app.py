@@ -132,7 +132,8 @@ def build_addon(
         redactor=redactor,
         recent_logs=recent_logs,
         home_assistant_config=ha.get_config if ha else None,
-        history=history,
+        # Without Home Assistant (the demo without --ha-url) there is nowhere to import into.
+        history=history if statistics is not None else None,
         publishing=publishing.state if publishing else None,
         oura_identity=partial(personal_info_for, settings.oura_api_url),
     )

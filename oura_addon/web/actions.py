@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 NO_CREDENTIALS_MESSAGE = _l("Enter your Oura app's client id and secret first.")
+NO_HISTORY_MESSAGE = _l(
+    "No Home Assistant is connected, so there is nowhere to import the history to."
+)
 
 
 class ActionError(Exception):
@@ -354,7 +357,7 @@ def start_history(services: Services, name: str, start: Any) -> dict[str, Any]:
     """Start the account's history import from ``start`` (YYYY-MM-DD) or its first day."""
     account = require_account(services, name)
     if services.history is None:
-        raise ActionError("unavailable", _l("The history import is not available here."), 503)
+        raise ActionError("unavailable", NO_HISTORY_MESSAGE, 503)
     if account.connection != "connected":
         raise ActionError("not_connected", _l("Connect this account first."), 409)
     day: date | None = None
@@ -379,6 +382,6 @@ def start_history(services: Services, name: str, start: Any) -> dict[str, Any]:
 def cancel_history(services: Services, name: str) -> dict[str, Any]:
     require_account(services, name)
     if services.history is None:
-        raise ActionError("unavailable", _l("The history import is not available here."), 503)
+        raise ActionError("unavailable", NO_HISTORY_MESSAGE, 503)
     services.history.cancel(name)
     return services.history.status(name)

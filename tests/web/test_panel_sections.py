@@ -105,3 +105,22 @@ def test_addresses_offer_line_breaks_only_after_slash_question_mark_and_ampersan
     assert match
     for piece in match.group(1).split("<wbr>"):
         assert piece.endswith(("/", "?", "&amp;")) or piece == "callback"
+
+
+def test_without_a_history_import_the_api_says_there_is_nowhere_to_import(
+    tmp_path, services: FakeServices
+) -> None:
+    from oura_addon.web import create_app
+
+    connect(services, "oura")
+    bundle = replace(services.bundle(), history=None)  # no Home Assistant: no import at all
+    panel = Panel(create_app(services.settings, bundle, secret_key=b"k" * 32))
+    answer = panel.post("/api/accounts/oura/history", json={})
+    assert answer.status_code == 503
+    assert answer.get_json()["message"] == (
+        "No Home Assistant is connected, so there is nowhere to import the history to."
+    )
+    german = panel.post(
+        "/api/accounts/oura/history", json={}, headers={"Accept-Language": "de"}
+    ).get_json()["message"]
+    assert german.startswith("Kein Home Assistant ist verbunden")
