@@ -286,7 +286,7 @@ def refuse_same_user(
     for other in services.accounts.list():
         if other.name == name:
             continue
-        known_id = getattr(other, "oura_user_id", None)
+        known_id = other.oura_user_id
         same = known_id == user_id if known_id else bool(email and other.email == email)
         if not same:
             continue
