@@ -246,7 +246,8 @@
   // An address that wraps only after / ? & (as the server writes them).
   function writeAddress(element, address) {
     element.textContent = "";
-    address.split(/(?<=[/?&])/).forEach(function (part, index) {
+    // No look-behind: older Safari (the companion app on older iPhones) cannot parse it.
+    (address.match(/[^/?&]*[/?&]|[^/?&]+$/g) || []).forEach(function (part, index) {
       if (index) { element.appendChild(document.createElement("wbr")); }
       element.appendChild(document.createTextNode(part));
     });
