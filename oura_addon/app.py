@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from oura_addon import __version__
@@ -18,7 +19,7 @@ from oura_addon.homeassistant.supervisor import DASHBOARD_PATH
 from oura_addon.insights.engine import Insights
 from oura_addon.logs import RecentLines, SecretRedactor, configure_logging
 from oura_addon.memory import Allocator
-from oura_addon.oura.clients import OuraClients
+from oura_addon.oura.clients import OuraClients, personal_info_for
 from oura_addon.oura.oauth import OAuthClient, TokenUrlMemory
 from oura_addon.oura.session import TokenSessions
 from oura_addon.oura.webhooks import WebhookApi
@@ -204,10 +205,12 @@ def build_addon(
         redactor=redactor,
         recent_logs=recent_logs,
         home_assistant_config=ha.get_config if ha else None,
-        history=history,
+        # Without Home Assistant (the demo without --ha-url) there is nowhere to import into.
+        history=history if statistics is not None else None,
         publishing=publishing.state if publishing else None,
         insights=insights,
         webhooks=webhooks.manager,
+        oura_identity=partial(personal_info_for, settings.oura_api_url),
     )
     return Addon(
         settings,

@@ -4,21 +4,35 @@ Starts the built-in Oura simulator as the add-on's Oura cloud (a few simulated u
 months of data), then the add-on itself with its panel on http://127.0.0.1:8099. Click
 Connect, approve on the simulated consent page, and the dashboard fills with data. With
 ``--ha-url`` and ``--ha-token`` (or HA_API_URL and SUPERVISOR_TOKEN) the sensors are pushed
-into that Home Assistant; otherwise the panel says where they would have gone.
+into that Home Assistant; otherwise the panel says that nothing is sent anywhere.
+
+A restarted demo keeps its accounts connected: the simulator's users and their data are the
+same every run, and it takes back the token pairs the accounts in the data folder hold
+(``restore_grants``), so nothing needs reconnecting. Delete the data folder to start clean.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
+import socket
+import sys
 from pathlib import Path
 
 from oura_addon.app import DIAGNOSTICS_LOG_LINES, build_addon, serve
+from oura_addon.i18n import _l
 from oura_addon.logs import RecentLines, SecretRedactor, configure_logging
+from oura_addon.oura.endpoints import DEFAULT_SCOPES
+from oura_addon.oura.tokens import TokenSet
 from oura_addon.settings import load_settings
 from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
+from oura_addon.simulator.data import personal_info
+from oura_addon.simulator.oauth import Grant
+from oura_addon.simulator.state import Simulator
+from oura_addon.store.files import read_json
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,8 +75,51 @@ def demo_environment(args: argparse.Namespace, simulator_url: str) -> dict[str, 
     return env
 
 
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            return err.errno == errno.EADDRINUSE
+    return False
+
+
+def restore_grants(simulator: Simulator, data_dir: Path) -> list[str]:
+    """Let the fresh simulator honour the token pairs a previous demo stored for its accounts
+    (matched to its users by email or Oura id); returns the accounts restored."""
+    config = simulator.config
+    users: dict[str, int] = {}
+    for number in range(1, config.users + 1):
+        info = personal_info(config.seed, number)
+        users[info["email"]] = users[info["id"]] = number
+    restored = []
+    for path in sorted((data_dir / "accounts").glob("*.json")):
+        try:
+            document = read_json(path, use_backup=True)
+            tokens = TokenSet.from_json(document["tokens"]) if document.get("tokens") else None
+        except Exception:  # an account the add-on itself will report as unreadable
+            _LOGGER.debug("Not restoring %s", path.name, exc_info=True)
+            continue
+        user = users.get(document.get("oura_user_id")) or users.get(document.get("email"))
+        if tokens is None or user is None:
+            continue
+        scopes = tokens.scopes or DEFAULT_SCOPES
+        grant = Grant(user, scopes, config.client_id)
+        simulator.tokens.adopt(tokens.access_token, tokens.refresh_token, grant, tokens.expires_at)
+        restored.append(str(document.get("name")))
+    return restored
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if port_in_use(args.host, args.port):
+        message = _l(
+            "Port %(port)s is already in use (is the demo already running?): stop the other "
+            "program or start the demo with --port.",
+            port=args.port,
+        )
+        print(message, file=sys.stderr)
+        raise SystemExit(1)
     args.data.mkdir(parents=True, exist_ok=True)
     options = {
         "client_id": DEMO_CLIENT_ID,
@@ -85,12 +142,15 @@ def main(argv: list[str] | None = None) -> None:
             portal="new",
         )
     )
+    restored = restore_grants(simulator, args.data)
     with SimulatorServer(simulator, port=args.simulator_port) as oura:
         settings = load_settings(demo_environment(args, oura.url))
         redactor = SecretRedactor(settings.secrets)
         recent_logs = RecentLines(DIAGNOSTICS_LOG_LINES)
         configure_logging(settings.log_level, redactor, recent_logs)
         _LOGGER.info("Oura simulator (%d users, %d days) at %s", args.users, args.days, oura.url)
+        if restored:
+            _LOGGER.info("Accounts still connected from the last run: %s", ", ".join(restored))
         publish = bool(args.ha_url and args.ha_token)
         if publish:
             _LOGGER.info("Publishing sensors to Home Assistant at %s", settings.ha_api_url)

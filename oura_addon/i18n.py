@@ -24,7 +24,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
@@ -104,6 +104,17 @@ class Day:
         return format_date(self.value, "medium", locale=DEFAULT_LANGUAGE)
 
 
+@dataclass(frozen=True)
+class Time:
+    """A time of day in a sentence ("next check at %(clock)s"), written as the reader's
+    locale writes times ("7:49 AM" / "07:49"), in the moment's own time zone."""
+
+    value: dt.datetime
+
+    def __str__(self) -> str:
+        return format_time(self.value, "short", tzinfo=self.value.tzinfo, locale=DEFAULT_LANGUAGE)
+
+
 def text_to_json(sentence: str) -> object:
     """A sentence as JSON that ``text_from_json`` turns back into the same ``Text``."""
     if not isinstance(sentence, Text):
@@ -136,6 +147,8 @@ def _param_to_json(value: object) -> object:
         return {"number": value.value}
     if isinstance(value, Day):
         return {"day": value.value.isoformat()}
+    if isinstance(value, Time):
+        return {"time": value.value.isoformat()}
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     return str(value)
@@ -148,6 +161,12 @@ def _param_from_json(value: object) -> object:
         number = value.get("number")
         if isinstance(number, int | float) and not isinstance(number, bool):
             return Number(number)
+        moment = value.get("time")
+        if isinstance(moment, str):
+            try:
+                return Time(dt.datetime.fromisoformat(moment))
+            except ValueError:
+                return moment
         day = value.get("day")
         if isinstance(day, str):
             try:
@@ -203,6 +222,8 @@ class Translator:
             return self.number(param.value)
         if isinstance(param, Day):
             return self.date(param.value)
+        if isinstance(param, Time):
+            return self.time(param.value)
         return param
 
     @staticmethod
@@ -233,6 +254,10 @@ class Translator:
 
     def date(self, day: dt.date) -> str:
         return format_date(day, "medium", locale=self.locale)
+
+    def time(self, moment: dt.datetime) -> str:
+        """A time of day, short, in the moment's own time zone ("7:49 AM" / "07:49")."""
+        return format_time(moment, "short", tzinfo=moment.tzinfo, locale=self.locale)
 
     def short_day(self, day: dt.date) -> str:
         """Month and day only: "Jan 30" / "30. Jan." / "30 janv."."""

@@ -167,3 +167,6 @@ class Services:
     publishing: Callable[[], PublishState] | None = None
     insights: InsightsControl | None = None
     webhooks: WebhookControl | None = None
+    # Who a freshly granted access token belongs to (Oura's personal info: ``id``,
+    # ``email``), asked before the token is stored; None: learned after storing it.
+    oura_identity: Callable[[str], Any] | None = None

@@ -69,6 +69,9 @@ class Settings:
     # Push from Oura: the public address of the webhook port (None: polling only).
     webhook_url: str | None = None
     webhook_port: int = 8098
+    # How long a sign-in's OAuth state may wait for Oura's answer (OURA_ADDON_SIGN_IN_SECONDS,
+    # shorter only for tests); Oura's codes live 10 minutes as well.
+    sign_in_seconds: int = 600
     problems: tuple[str, ...] = ()
 
     @property
@@ -319,6 +322,12 @@ def read_options(path: Path) -> tuple[dict[str, object], list[str]]:
     return options, []
 
 
+def _sign_in_seconds(env: Mapping[str, str], default: int) -> int:
+    """A test's short sign-in lifetime; anything but 1..600 whole seconds keeps the default."""
+    value = env.get("OURA_ADDON_SIGN_IN_SECONDS", "").strip()
+    return int(value) if value.isdigit() and 1 <= int(value) <= default else default
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build the add-on's settings from the environment and ``$OURA_ADDON_DATA/options.json``."""
     env = os.environ if environ is None else environ
@@ -371,5 +380,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         system_timezone=env.get("TZ", "").lstrip(":") or None,
         webhook_url=_webhook_url_option(options, problems),
         webhook_port=_webhook_port_variable(env, defaults.webhook_port, problems),
+        sign_in_seconds=_sign_in_seconds(env, defaults.sign_in_seconds),
         problems=tuple(problems),
     )

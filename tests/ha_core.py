@@ -70,6 +70,42 @@ def selected_cores() -> tuple[str, ...]:
     return tuple(wanted) or SUPPORTED_CORES
 
 
+# Marker sets a test of the integration layer can carry ("ha" is added by its fixtures).
+_HA_MARKER_SETS = ({"ha"}, {"ha", "mqtt"}, {"ha", "slow"}, {"ha", "mqtt", "slow"})
+INTEGRATION_DIR = "tests/integration"
+
+
+def cores_needed(pytest_args: list[str], root: Path | None = None) -> tuple[str, ...]:
+    """The cores ``scripts/test`` must build before running pytest with these arguments:
+    none when a ``-m`` expression leaves every ``ha`` test out, or when the paths given
+    hold none of them; else ``selected_cores()``."""
+    from _pytest.mark.expression import Expression  # pytest's own -m grammar
+
+    root = root or Path.cwd()
+    expressions: list[str] = []
+    paths: list[str] = []
+    args = iter(pytest_args)
+    for arg in args:
+        if arg == "-m":
+            expressions.append(next(args, ""))
+        elif arg.startswith("-m") and not arg.startswith("--"):
+            expressions.append(arg[2:].lstrip("="))
+        elif not arg.startswith("-") and (root / arg.split("::")[0]).exists():
+            paths.append(arg.split("::")[0])
+    for expression in expressions:
+        compiled = Expression.compile(expression)
+        if not any(compiled.evaluate(lambda name, m=m: name in m) for m in _HA_MARKER_SETS):
+            return ()
+    if paths:
+        integration = (root / INTEGRATION_DIR).resolve()
+        holds = [(root / path).resolve() for path in paths]
+        if not any(
+            p == integration or integration in p.parents or p in integration.parents for p in holds
+        ):
+            return ()
+    return selected_cores()
+
+
 class HomeAssistantCoreError(RuntimeError):
     """The core did not start, onboard or stop as expected."""
 

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 
 from oura_addon.oura.client import OuraClient
+from oura_addon.oura.models import PersonalInfo
 from oura_addon.oura.session import TokenSessions
 
 
@@ -39,3 +40,22 @@ class OuraClients:
     def forget(self, account: str) -> None:
         with self._lock:
             self._clients.pop(account, None)
+
+
+class _GivenToken:
+    """A token provider for one access token that was just granted and is not stored yet."""
+
+    def __init__(self, access_token: str) -> None:
+        self._access_token = access_token
+
+    def access_token(self, force_refresh: bool = False) -> str:
+        return self._access_token
+
+
+def personal_info_for(api_url: str, access_token: str) -> PersonalInfo:
+    """Who a fresh token belongs to, asked before the token is stored anywhere."""
+    client = OuraClient(api_url, _GivenToken(access_token))
+    try:
+        return client.personal_info()
+    finally:
+        client.close()

@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
 from typing import Any
 
-from oura_addon.i18n import _l
+from oura_addon.i18n import Time, _l
 
 
 class Group(Enum):
@@ -119,7 +119,8 @@ class ArrivalWindow:
         return _at_minute(day, self.end, tz)
 
     def label(self) -> str:
-        return f"{_clock_label(self.start)}-{_clock_label(self.end)}"
+        # As the reader's locale writes times, like the sentence's other times.
+        return _l("%(start)s-%(end)s", start=_clock_label(self.start), end=_clock_label(self.end))
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,8 @@ def _at_minute(day: date, minute: int, tz: tzinfo | None) -> datetime:
     return datetime.combine(day, time(min(minute, 1439) // 60, min(minute, 1439) % 60), tzinfo=tz)
 
 
-def _clock_label(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+def _clock_label(minute: int) -> Time:
+    return Time(datetime(2000, 1, 1, minute // 60 % 24, minute % 60))
 
 
 def _quantile(ordered: Sequence[int], q: float) -> int:
@@ -416,7 +417,7 @@ GROUP_LABELS: Mapping[Group, str] = {
 
 def reason_text(reason: str, at: datetime, window: ArrivalWindow, policy: Policy) -> str:
     """One sentence for the panel: why the group is fetched when it is."""
-    clock = at.strftime("%H:%M")
+    clock = Time(at)  # as the reader's locale writes a time
     minutes = round(policy.poll_interval / MINUTE)
     if reason == "waiting_for_night":
         usual = window.label()

@@ -201,6 +201,13 @@ class TokenStore:
             "scope": " ".join(REPORTED_SCOPE_PREFIX + scope for scope in grant.scopes),
         }
 
+    def adopt(self, access: str, refresh: str, grant: Grant, expires_at: float) -> None:
+        """Honour a token pair issued by an earlier run (the demo keeps its accounts)."""
+        with self._lock:
+            self._access[access] = _AccessToken(grant, expires_at, refresh)
+            self._refresh[refresh] = _RefreshToken(grant)
+            self._app_users.add(grant.user)
+
     def authenticate(self, access_token: str | None) -> Grant:
         """The grant behind a bearer token; raises Unauthorized as Oura would."""
         if not access_token:

@@ -112,6 +112,7 @@ class Account:
     has_tokens: bool
     scopes: tuple[str, ...]
     token_expires_at: datetime | None
+    oura_user_id: str | None = None  # Oura's id of the person, learned when connected
 
     @property
     def connected(self) -> bool:
@@ -134,6 +135,7 @@ def _parse_document(name: str, raw: Any) -> dict[str, Any]:
         TokenSet.from_json(tokens)
     email = raw.get("email")
     auth_error = raw.get("auth_error")
+    oura_user_id = raw.get("oura_user_id")
     return {
         "name": name,
         "entity_prefix": prefix,
@@ -142,6 +144,7 @@ def _parse_document(name: str, raw: Any) -> dict[str, Any]:
         "tokens": dict(tokens) if tokens is not None else None,
         "status": raw.get("status") if isinstance(raw.get("status"), str) else None,
         "auth_error": auth_error if isinstance(auth_error, str) else None,
+        "oura_user_id": oura_user_id if isinstance(oura_user_id, str) else None,
     }
 
 
@@ -173,6 +176,7 @@ def _account_view(document: Mapping[str, Any]) -> Account:
         has_tokens=tokens is not None,
         scopes=tokens.scopes if tokens else (),
         token_expires_at=datetime.fromtimestamp(tokens.expires_at, UTC) if tokens else None,
+        oura_user_id=document.get("oura_user_id"),
     )
 
 
@@ -426,13 +430,21 @@ class AccountStore:
             self._write_document(changed)
             return _account_view(changed)
 
-    def save_tokens(self, name: str, tokens: TokenSet, email: str | None = None) -> Account:
+    def save_tokens(
+        self,
+        name: str,
+        tokens: TokenSet,
+        email: str | None = None,
+        oura_user_id: str | None = None,
+    ) -> Account:
         """Store a freshly granted token pair (connect or reconnect); clears any auth error."""
 
         def connect(document: Document) -> Document:
             document.update(tokens=tokens.to_json(), status=CONNECTED, auth_error=None)
             if email is not None:
                 document["email"] = email
+            if oura_user_id is not None:
+                document["oura_user_id"] = oura_user_id
             return document
 
         account = self.update(name, connect, create=True)

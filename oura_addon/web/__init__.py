@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from oura_addon.i18n import _l
 from oura_addon.services import Services
 from oura_addon.settings import INGRESS_PROXY_ADDRESS, Settings
+from oura_addon.store.sign_ins import SignInStore
 from oura_addon.web import api, callback, insights_api, language, panel
 from oura_addon.web.context import EXTENSION_KEY, PASTE_REDIRECT_URI, WebContext, web_context
 from oura_addon.web.ingress import IngressMiddleware
@@ -27,6 +28,8 @@ from oura_addon.web.session import (
     csrf_token,
     load_secret_key,
 )
+from oura_addon.web.sign_in import SignIns
+from oura_addon.web.views import address_markup, entity_state_text
 
 __all__ = ["MAX_REQUEST_BODY_BYTES", "PASTE_REDIRECT_URI", "create_app"]
 
@@ -69,9 +72,15 @@ def create_app(
     # Location from the client's Host header: paths are matched as sent instead.
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
-    app.extensions[EXTENSION_KEY] = WebContext(services, pending or PendingAuthorizations())
+    pending = pending or PendingAuthorizations(lifetime=settings.sign_in_seconds)
+    sign_ins = SignIns(SignInStore(settings.data_dir), pending)
+    app.extensions[EXTENSION_KEY] = WebContext(services, pending, sign_ins)
     configure_session(app, secret_key or load_secret_key(settings.data_dir))
     language.install(app)
+    app.jinja_env.filters.update(
+        address=address_markup,
+        entity_state=lambda row: entity_state_text(row.state, row.unit, language.translator()),
+    )
     app.register_blueprint(panel.bp)
     app.register_blueprint(callback.bp)
     app.register_blueprint(api.bp)

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 NO_CREDENTIALS_MESSAGE = _l("Enter your Oura app's client id and secret first.")
+NO_HISTORY_MESSAGE = _l(
+    "No Home Assistant is connected, so there is nowhere to import the history to."
+)
 
 
 class ActionError(Exception):
@@ -235,13 +238,16 @@ def finish_authorization(
         notice = portal_notice(learned, tokens.scopes_known and not tokens.scopes)
         _LOGGER.info("The Oura app's portal was corrected to %s", learned)
     name = pending.account
+    user_id, email = _identity(services, tokens.access_token)
+    refuse_same_user(services, name, user_id, email, tokens.access_token)
     if services.accounts.get(name) is None:  # removed while the user was at Oura's page
         add_account(services, name)
-    services.accounts.save_tokens(name, tokens)
-    email = _email_of(services, name)
-    if email:
-        # set_email leaves the tokens alone: the client may already have refreshed the pair.
-        services.accounts.set_email(name, email)
+    services.accounts.save_tokens(name, tokens, email=email, oura_user_id=user_id)
+    if services.oura_identity is None:
+        email = _email_of(services, name)
+        if email:
+            # set_email leaves the tokens alone: the client may already have refreshed the pair.
+            services.accounts.set_email(name, email)
     try:
         services.sync.account_connected(name)
     except Exception:  # the tokens are stored; the next scheduled cycle picks the account up
@@ -252,6 +258,52 @@ def finish_authorization(
         except Exception:  # the panel's Import history button can start it later
             _LOGGER.exception("Could not start the history import of %s", name)
     return Connected(name, email, notice)
+
+
+def _identity(services: Services, access_token: str) -> tuple[str | None, str | None]:
+    """Oura's id and email of the person a fresh token belongs to; (None, None) unknown."""
+    if services.oura_identity is None:
+        return None, None
+    try:
+        info = services.oura_identity(access_token)
+    except Exception as err:  # not fatal: connected, identity unknown
+        _LOGGER.warning("Could not read who the new Oura token belongs to (%s)", type(err).__name__)
+        return None, None
+    user_id, email = getattr(info, "id", None), getattr(info, "email", None)
+    return (
+        user_id if isinstance(user_id, str) and user_id else None,
+        email if isinstance(email, str) and email else None,
+    )
+
+
+def refuse_same_user(
+    services: Services, name: str, user_id: str | None, email: str | None, access_token: str
+) -> None:
+    """One Oura user, one account: a user connected under another name is refused, and the
+    new token is revoked at Oura (nothing is stored)."""
+    if user_id is None:
+        return
+    for other in services.accounts.list():
+        if other.name == name:
+            continue
+        known_id = other.oura_user_id
+        same = known_id == user_id if known_id else bool(email and other.email == email)
+        if not same:
+            continue
+        try:
+            services.oauth.revoke(access_token, services.credentials.get())
+        except Exception:
+            _LOGGER.warning("Revoking the refused token of %s failed", name)
+        raise ActionError(
+            "same_oura_user",
+            _l(
+                "This Oura user is already connected as the account %(other)r. One Oura user "
+                "can be connected once: use that account, or sign in to Oura as another user.",
+                other=other.name,
+            ),
+            409,
+            {"account": other.name},
+        )
 
 
 def _email_of(services: Services, name: str) -> str | None:
@@ -305,7 +357,7 @@ def start_history(services: Services, name: str, start: Any) -> dict[str, Any]:
     """Start the account's history import from ``start`` (YYYY-MM-DD) or its first day."""
     account = require_account(services, name)
     if services.history is None:
-        raise ActionError("unavailable", _l("The history import is not available here."), 503)
+        raise ActionError("unavailable", NO_HISTORY_MESSAGE, 503)
     if account.connection != "connected":
         raise ActionError("not_connected", _l("Connect this account first."), 409)
     day: date | None = None
@@ -330,6 +382,6 @@ def start_history(services: Services, name: str, start: Any) -> dict[str, Any]:
 def cancel_history(services: Services, name: str) -> dict[str, Any]:
     require_account(services, name)
     if services.history is None:
-        raise ActionError("unavailable", _l("The history import is not available here."), 503)
+        raise ActionError("unavailable", NO_HISTORY_MESSAGE, 503)
     services.history.cancel(name)
     return services.history.status(name)

@@ -12,10 +12,11 @@ from oura_addon.oura.oauth import parse_callback
 from oura_addon.services import WebhookControl
 from oura_addon.web import actions
 from oura_addon.web.actions import ActionError
+from oura_addon.web.callback import action_failure, oauth_failure, record_failure
 from oura_addon.web.context import web_context
 from oura_addon.web.diagnostics import diagnostics_document
 from oura_addon.web.language import translator
-from oura_addon.web.oauth_state import StateError
+from oura_addon.web.oauth_state import ExpiredState, StateError
 from oura_addon.web.views import portal_of, status_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -46,7 +47,7 @@ def _action_error(err: ActionError) -> tuple[Response, int]:
 @bp.get("/status")
 def status() -> Response:
     ctx = web_context()
-    document = status_document(ctx.services, ctx.pending, translator())
+    document = status_document(ctx.services, ctx.sign_ins, translator())
     document["webhooks"] = _webhooks_status(ctx.services.webhooks)
     return jsonify(document)
 
@@ -96,7 +97,8 @@ def add_account() -> tuple[Response, int]:
     name = _body().get("name")
     if not isinstance(name, str):
         raise ActionError("bad_name", _l("Send the account name as text."))
-    account = actions.add_account(web_context().services, name)
+    # Names are lower-case: "Partner" is the account "partner", not a refusal.
+    account = actions.add_account(web_context().services, name.strip().lower())
     return jsonify({"name": account.name, "entity_prefix": account.entity_prefix}), 201
 
 
@@ -104,7 +106,40 @@ def add_account() -> tuple[Response, int]:
 def authorize(name: str) -> Response:
     ctx = web_context()
     url = actions.start_authorization(ctx.services, ctx.pending, name, _body().get("redirect_uri"))
+    ctx.sign_ins.started(name)
     return jsonify({"authorize_url": url, "state_expires_in": ctx.pending.lifetime})
+
+
+@bp.delete("/accounts/<name>/authorize")
+def cancel_authorization(name: str) -> Response:
+    """Cancel a waiting sign-in: Oura's answer to it is refused from now on."""
+    ctx = web_context()
+    actions.require_account(ctx.services, name)
+    ctx.sign_ins.cancel(name)
+    return jsonify({"sign_in": _sign_in_json(name)})
+
+
+@bp.delete("/accounts/<name>/sign_in")
+def dismiss_sign_in(name: str) -> Response:
+    """Forget a finished sign-in's outcome (the card stops showing it)."""
+    ctx = web_context()
+    actions.require_account(ctx.services, name)
+    ctx.sign_ins.dismiss(name)
+    return jsonify({"sign_in": _sign_in_json(name)})
+
+
+def _sign_in_json(name: str) -> dict[str, Any] | None:
+    sign_in = web_context().sign_ins.current(name)
+    return sign_in.to_json(translator()) if sign_in else None
+
+
+def _paste_failure(account: str, err: OAuthError | ActionError, redirect_uri: str) -> ActionError:
+    """Record what failed for the account's card and answer with the same sentence."""
+    if isinstance(err, ActionError):
+        record_failure(account, err.kind, action_failure(err))
+        return err
+    record_failure(account, err.kind, oauth_failure(err, redirect_uri))
+    return actions.oauth_failure(err)
 
 
 @bp.post("/accounts/<name>/paste")
@@ -125,13 +160,17 @@ def paste(name: str) -> Response:
             code = params.require_code()
             pending = ctx.pending.consume_latest(name)
     except StateError as err:
+        if isinstance(err, ExpiredState) and err.account == name:
+            ctx.sign_ins.expired(name)
         raise ActionError(err.kind, err.user_message) from err
     except OAuthError as err:
         raise actions.oauth_failure(err) from err
     try:
         connected = actions.finish_authorization(ctx.services, pending, code, params.iss)
-    except OAuthError as err:
-        raise actions.oauth_failure(err) from err
+    except (OAuthError, ActionError) as err:
+        raise _paste_failure(pending.account, err, pending.redirect_uri) from err
+    ctx.pending.answered(pending.account)
+    ctx.sign_ins.connected(pending.account)
     return jsonify(
         {
             "connected": True,
@@ -162,5 +201,7 @@ def cancel_history(name: str) -> Response:
 
 @bp.delete("/accounts/<name>")
 def delete_account(name: str) -> Response:
-    revoked = actions.remove_account(web_context().services, name)
+    ctx = web_context()
+    revoked = actions.remove_account(ctx.services, name)
+    ctx.sign_ins.forget(name)
     return jsonify({"deleted": True, "revoked": revoked})

@@ -25,7 +25,7 @@ from oura_addon.oura.oauth import CallbackParams
 from oura_addon.web import actions
 from oura_addon.web.actions import ActionError
 from oura_addon.web.context import web_context
-from oura_addon.web.oauth_state import ExpiredState, ReplayedState, StateError
+from oura_addon.web.oauth_state import CancelledState, ExpiredState, ReplayedState, StateError
 
 bp = Blueprint("oauth", __name__)
 
@@ -47,6 +47,8 @@ def state_failure(err: StateError) -> Failure:
         title = _l("This sign-in has expired")
     elif isinstance(err, ReplayedState):
         title = _l("This sign-in was already used")
+    elif isinstance(err, CancelledState):
+        title = _l("Sign-in cancelled")
     else:
         title = _l("This sign-in is not known to the add-on")
     return Failure(title, err.user_message, START_AGAIN)
@@ -60,7 +62,7 @@ def _failure_for(err: OAuthError, redirect_uri: str | None) -> Failure:
     if isinstance(err, AuthorizationDenied):
         return Failure(
             _l("Access was not granted"),
-            err.user_message,
+            _l("Oura's consent page was answered with Deny, so the add-on got no access."),
             _l("If that was a mistake, click Connect again and approve the requested data."),
         )
     if isinstance(err, InvalidGrant):
@@ -114,6 +116,30 @@ def _failure_page(failure: Failure):
     return render_template("callback.html", failure=failure, connected=None), failure.status
 
 
+def action_failure(err: ActionError) -> Failure:
+    if err.kind == "same_oura_user":
+        return Failure(
+            _l("This Oura user is already connected"),
+            err.message,
+            _l("Sign out of Oura's site, sign in as the other person, then click Connect again."),
+            status=409,
+        )
+    return Failure(
+        _l("Connecting failed"),
+        err.message,
+        _l("Fix this in the add-on panel, then connect again."),
+    )
+
+
+def record_failure(account: str, kind: str, failure: Failure) -> None:
+    """The card shows what happened: kept in /data until connected or dismissed."""
+    sign_ins = web_context().sign_ins
+    sign_ins.pending.answered(account)
+    sign_ins.failed(
+        account, kind, failure.title, failure.message, failure.next_step, failure.register_uri
+    )
+
+
 @bp.get("/oauth/callback")
 def callback():
     ctx = web_context()
@@ -126,6 +152,8 @@ def callback():
     try:
         pending = ctx.pending.consume(params.state or "")
     except StateError as err:
+        if isinstance(err, ExpiredState) and err.account:
+            ctx.sign_ins.expired(err.account)
         if params.error == "access_denied":  # the answer is "no" either way
             return _failure_page(oauth_failure(AuthorizationDenied(), None))
         return _failure_page(state_failure(err))
@@ -133,13 +161,13 @@ def callback():
         code = params.require_code()
         connected = actions.finish_authorization(ctx.services, pending, code, params.iss)
     except OAuthError as err:
-        return _failure_page(oauth_failure(err, pending.redirect_uri))
+        failure = oauth_failure(err, pending.redirect_uri)
+        record_failure(pending.account, err.kind, failure)
+        return _failure_page(failure)
     except ActionError as err:
-        return _failure_page(
-            Failure(
-                _l("Connecting failed"),
-                err.message,
-                _l("Fix this in the add-on panel, then connect again."),
-            )
-        )
+        failure = action_failure(err)
+        record_failure(pending.account, err.kind, failure)
+        return _failure_page(failure)
+    ctx.pending.answered(pending.account)
+    ctx.sign_ins.connected(pending.account)
     return render_template("callback.html", failure=None, connected=connected)

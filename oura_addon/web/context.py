@@ -8,6 +8,7 @@ from flask import current_app
 
 from oura_addon.services import Services
 from oura_addon.web.oauth_state import PendingAuthorizations
+from oura_addon.web.sign_in import SignIns
 
 EXTENSION_KEY = "oura_addon"
 
@@ -20,6 +21,7 @@ PASTE_REDIRECT_URI = "http://localhost/oura-callback"
 class WebContext:
     services: Services
     pending: PendingAuthorizations
+    sign_ins: SignIns
 
 
 def web_context() -> WebContext:

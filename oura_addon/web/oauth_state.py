@@ -1,6 +1,7 @@
 """OAuth ``state`` values: issued, bound to an account and redirect URI, used once, short-lived.
 
-Kept in memory on purpose: a restart only means the user clicks "Connect" again.
+Kept in memory on purpose: a restart only means the user clicks "Connect" again (the
+outcome the panel shows is kept in /data by ``web/sign_in.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class StateError(AddonError):
     """The ``state`` that came back cannot be used; ``user_message`` says why and what to do."""
 
     kind = "state"
+    account: str | None = None  # whose sign-in it was, when the add-on still knows
 
 
 class UnknownState(StateError):
@@ -42,6 +44,10 @@ class ExpiredState(StateError):
 
 class ReplayedState(StateError):
     kind = "replayed_state"
+
+
+class CancelledState(StateError):
+    kind = "cancelled_state"
 
 
 class PendingAuthorizations:
@@ -58,6 +64,10 @@ class PendingAuthorizations:
         self._pending: dict[str, Pending] = {}
         # Used states are remembered until they would have expired, to say "already used".
         self._used: dict[str, float] = {}
+        # States cancelled in the panel, refused with their own sentence until they expire.
+        self._cancelled: dict[str, float] = {}
+        # Per account: until when its last used state's answer may still be in the works.
+        self._answering: dict[str, float] = {}
 
     @property
     def lifetime(self) -> int:
@@ -86,6 +96,7 @@ class PendingAuthorizations:
         with self._lock:
             pending = self._take(state, account)
             self._used[state] = pending.expires_at
+            self._answering[pending.account] = pending.expires_at
             return pending
 
     def consume_latest(self, account: str) -> Pending:
@@ -107,7 +118,32 @@ class PendingAuthorizations:
             _, state = max(candidates)
             pending = self._pending.pop(state)
             self._used[state] = pending.expires_at
+            self._answering[pending.account] = pending.expires_at
             return pending
+
+    def cancel(self, account: str) -> bool:
+        """Refuse the account's states from now on; True when one was waiting."""
+        with self._lock:
+            now = self._clock()
+            states = [s for s, p in self._pending.items() if p.account == account]
+            for state in states:
+                self._cancelled[state] = max(self._pending.pop(state).expires_at, now + 3600)
+            self._answering.pop(account, None)
+            return bool(states)
+
+    def waiting(self, account: str) -> bool:
+        """A sign-in of the account may still end: a state unused and unexpired, or used
+        and its answer still being exchanged."""
+        with self._lock:
+            now = self._clock()
+            if self._answering.get(account, 0) > now:
+                return True
+            return any(p.account == account and p.expires_at > now for p in self._pending.values())
+
+    def answered(self, account: str) -> None:
+        """The account's sign-in ended (connected or failed)."""
+        with self._lock:
+            self._answering.pop(account, None)
 
     def is_pending(self, account: str) -> bool:
         with self._lock:
@@ -118,6 +154,13 @@ class PendingAuthorizations:
         now = self._clock()
         pending = self._pending.get(state) if state else None
         if pending is None:
+            if state in self._cancelled:
+                raise CancelledState(
+                    _l(
+                        "This sign-in was cancelled in the add-on panel. "
+                        "Start again from the add-on panel."
+                    )
+                )
             if state in self._used and self._used[state] > now:
                 raise ReplayedState(
                     _l("This sign-in link was already used. Start again from the add-on panel.")
@@ -130,12 +173,14 @@ class PendingAuthorizations:
             )
         if pending.expires_at <= now:
             del self._pending[state]
-            raise ExpiredState(
+            expired = ExpiredState(
                 _l(
                     "More than 10 minutes passed since you clicked Connect. "
                     "Start again from the add-on panel."
                 )
             )
+            expired.account = pending.account
+            raise expired
         if account is not None and pending.account != account:
             raise UnknownState(
                 _l(
@@ -154,3 +199,7 @@ class PendingAuthorizations:
             del self._pending[state]
         for state in [s for s, until in self._used.items() if until <= now]:
             del self._used[state]
+        for state in [s for s, until in self._cancelled.items() if until <= now]:
+            del self._cancelled[state]
+        for account in [a for a, until in self._answering.items() if until <= now]:
+            del self._answering[account]

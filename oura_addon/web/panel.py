@@ -26,10 +26,13 @@ bp = Blueprint("panel", __name__)
 
 def _page_data() -> dict:
     ctx = web_context()
+    home_assistant = collect_home_assistant(ctx.services)
     return {
         "settings": ctx.services.settings,
         "credentials": credentials_description(ctx.services),
-        "home_assistant": collect_home_assistant(ctx.services),
+        "home_assistant": home_assistant,
+        # Without one (the demo without --ha-url) nothing is published or imported.
+        "home_assistant_present": home_assistant.state not in ("demo", "not_configured"),
         "publish": publish_document(ctx.services, translator()),
     }
 
@@ -37,7 +40,7 @@ def _page_data() -> dict:
 @bp.get("/")
 def index() -> str:
     ctx = web_context()
-    accounts = collect_accounts(ctx.services, ctx.pending)
+    accounts = collect_accounts(ctx.services, ctx.sign_ins)
     return render_template("index.html", accounts=accounts, **_page_data())
 
 
@@ -47,7 +50,7 @@ def account(name: str) -> str:
     stored = ctx.services.accounts.get(name)
     if stored is None:
         abort(404)
-    view = account_view(ctx.services, stored, ctx.pending)
+    view = account_view(ctx.services, stored, ctx.sign_ins)
     return render_template("account.html", account=view, **_page_data())
 
 
@@ -106,6 +109,7 @@ def sync_account(name: str) -> Response:
 def disconnect_account(name: str) -> Response:
     try:
         revoked = actions.remove_account(web_context().services, name)
+        web_context().sign_ins.forget(name)
         message = (
             _l("Account %(name)r disconnected and its entities removed.", name=name)
             if revoked

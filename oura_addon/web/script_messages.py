@@ -13,16 +13,16 @@ SCRIPT_MESSAGES: dict[str, Text] = {
     "copied": _l("Copied"),
     "oura_answer": _l("(Oura's answer: %(answer)s)"),
     "copy_by_hand": _l("Press Ctrl+C (or ⌘C) to copy the selected redirect URI."),
-    "click_connect_first": _l("Click Connect first."),
+    "dismiss": _l("Dismiss"),
+    "credentials_saved": _l("Client credentials saved."),
     "help_paste": _l(
         "Oura's consent page opened in a new tab. After you approve, your browser lands on a "
         "page that does not load: copy its whole address, paste it below and click "
         "“Finish connecting”."
     ),
     "help_callback": _l(
-        "Oura's consent page opened in a new tab. Approve access there; this panel updates by "
-        "itself. If that tab ends on an error page (such as “401: Unauthorized”) instead of "
-        "“Connected”, copy its whole address, paste it below and click “Finish connecting”."
+        "Oura's consent page opened in a new tab. Approve access there; this card shows the "
+        "outcome."
     ),
     "unknown": _l("unknown"),
     "never": _l("never"),

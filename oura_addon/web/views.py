@@ -7,16 +7,20 @@ failures); everything else here is pure and shared by the HTML pages and the JSO
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup, escape
+
 from oura_addon import __version__
 from oura_addon.catalogue import HEADLINES, TRENDS
+from oura_addon.history_import.days import GROUPS
 from oura_addon.history_import.job import HistoryJob, status_json
 from oura_addon.i18n import Text, Translator, _l
-from oura_addon.oura.endpoints import DEFAULT_SCOPES, SCOPE_LABELS
+from oura_addon.oura.endpoints import DEFAULT_SCOPES, ENDPOINTS_BY_NAME, SCOPE_LABELS, bare_scope
 from oura_addon.services import (
     AccountSnapshot,
     AddonSnapshot,
@@ -27,7 +31,7 @@ from oura_addon.services import (
 from oura_addon.states import EntityState
 from oura_addon.store.trends import TREND_DAYS
 from oura_addon.web.charts import render_trend_chart
-from oura_addon.web.oauth_state import PendingAuthorizations
+from oura_addon.web.sign_in import SignIn, SignIns
 
 if TYPE_CHECKING:
     from oura_addon.store.accounts import Account
@@ -102,6 +106,7 @@ class AccountView:
     granted_scopes: tuple[str, ...] = ()
     missing_scopes: tuple[str, ...] = ()
     history: Mapping[str, Any] | None = None  # the history import's status object
+    sign_in: SignIn | None = None  # the sign-in waiting, or its outcome until dismissed
 
     @property
     def missing_data(self) -> list[str]:
@@ -128,15 +133,24 @@ class AccountView:
         return dict(self.history or status_json(HistoryJob()))
 
     @property
-    def history_groups(self) -> list[tuple[str, str, int, int]]:
-        """(group, label, days done, days total) of each group, in the panel's order."""
+    def history_groups(self) -> list[tuple[str, str, int, int, bool]]:
+        """(group, label, days done, days total, granted) of each group, in the panel's
+        order; a group whose data Oura did not grant is skipped by the import."""
         groups = self.history_status.get("groups") or {}
-        rows: list[tuple[str, str, int, int]] = []
+        missing = {bare_scope(scope) for scope in self.missing_scopes}
+        rows: list[tuple[str, str, int, int, bool]] = []
         for group, label in HISTORY_GROUP_LABELS.items():
             progress = groups.get(group) or {}
             done, total = progress.get("days_done", 0), progress.get("days_total", 0)
-            rows.append((group, label, int(done), int(total)))
+            granted = group_granted(group, missing)
+            rows.append((group, label, int(done), int(total), granted))
         return rows
+
+    @property
+    def yesterday(self) -> str:
+        """The last day an import can start at (the date picker offers no later one)."""
+        today = self.snapshot.today or date.today()
+        return (today - timedelta(days=1)).isoformat()
 
     def trends(self, translator: Translator | None = None) -> list[Trend]:
         return trends(self.snapshot.trend_days, self.snapshot.today, translator)
@@ -151,6 +165,7 @@ class AccountView:
             "email": self.email,
             "auth_error": text(self.auth_error) if self.auth_error else None,
             "authorizing": self.authorizing,
+            "sign_in": self.sign_in.to_json(translator) if self.sign_in else None,
             "last_sync": iso(snap.last_sync),
             "next_sync": iso(snap.next_sync),
             "syncing": snap.syncing,
@@ -172,6 +187,7 @@ class AccountView:
             "history": {
                 **self.history_status,
                 "message": text(self.history_status.get("message")),
+                "not_granted": [g for g, _, _, _, granted in self.history_groups if not granted],
             },
         }
 
@@ -190,6 +206,20 @@ class HomeAssistantView:
             "url": self.url,
             "last_publish": iso(self.last_publish),
         }
+
+
+def address_markup(address: str) -> Markup:
+    """An address that wraps only after ``/``, ``?`` or ``&`` (never inside a word)."""
+    parts = re.split(r"(?<=[/?&])", address)
+    return Markup("<wbr>").join(escape(part) for part in parts if part)
+
+
+def group_granted(group: str, missing_scopes: set[str]) -> bool:
+    """Whether any of the history group's endpoints reads data Oura granted."""
+    endpoints = [
+        ENDPOINTS_BY_NAME[name] for name in GROUPS.get(group, ()) if name in ENDPOINTS_BY_NAME
+    ]
+    return not endpoints or any(bare_scope(e.scope) not in missing_scopes for e in endpoints)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -239,6 +269,21 @@ def headline_metrics(
             )
         )
     return metrics
+
+
+def entity_state_text(state: str, unit: str, translator: Translator) -> str:
+    """An entity's state as the panel writes every value: durations as hours and minutes,
+    a timestamp as the locale writes a date and time, numbers in its digits."""
+    if "T" in state and state[:4].isdigit():
+        try:
+            moment = datetime.fromisoformat(state)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                return translator.datetime(moment)
+    value, shown_unit = display_value(state, unit, translator)
+    return f"{value} {shown_unit}" if shown_unit else value
 
 
 def display_value(state: str, unit: str, translator: Translator) -> tuple[str, str]:
@@ -316,8 +361,9 @@ def home_assistant_view(snapshot: AddonSnapshot, demo: bool) -> HomeAssistantVie
         case HomeAssistantState.NOT_CONFIGURED:
             message = (
                 _l(
-                    "Demo mode: no Home Assistant configured; states would be sent to %(url)s.",
-                    url=url,
+                    "Demo mode: no Home Assistant is connected, so the states are shown only "
+                    "in this panel (start the demo with --ha-url and --ha-token to send them "
+                    "to one)."
                 )
                 if demo
                 else _l(
@@ -336,18 +382,16 @@ def _without_full_stop(sentence: str) -> str:
     return sentence.strip().rstrip(".")
 
 
-def collect_accounts(services: Services, pending: PendingAuthorizations) -> list[AccountView]:
+def collect_accounts(services: Services, sign_ins: SignIns) -> list[AccountView]:
     try:
         accounts = services.accounts.list()
     except Exception:  # a broken store must still leave the panel usable to fix it
         _LOGGER.exception("Cannot list accounts")
         return []
-    return [account_view(services, account, pending) for account in accounts]
+    return [account_view(services, account, sign_ins) for account in accounts]
 
 
-def account_view(
-    services: Services, account: Account, pending: PendingAuthorizations
-) -> AccountView:
+def account_view(services: Services, account: Account, sign_ins: SignIns) -> AccountView:
     try:
         snapshot = services.sync.account_snapshot(account.name)
     except Exception:  # the scheduler may not know a just-created account yet
@@ -359,13 +403,19 @@ def account_view(
             history = services.history.status(account.name)
         except Exception:  # an unreadable progress file must not take the panel down
             _LOGGER.exception("No history import status for %s", account.name)
+    try:
+        sign_in = sign_ins.current(account.name)
+    except Exception:  # an unreadable outcome must not take the panel down
+        _LOGGER.exception("No sign-in outcome for %s", account.name)
+        sign_in = None
     return AccountView(
         name=account.name,
         entity_prefix=account.entity_prefix,
         connection=account.connection,
         email=account.email,
         auth_error=account.auth_error,
-        authorizing=pending.is_pending(account.name),
+        authorizing=sign_in is not None and sign_in.state == "waiting",
+        sign_in=sign_in,
         snapshot=snapshot,
         **scope_fields(services, account),
         history=history,
@@ -475,7 +525,7 @@ def publish_document(services: Services, translator: Translator | None = None) -
 
 
 def status_document(
-    services: Services, pending: PendingAuthorizations, translator: Translator | None = None
+    services: Services, sign_ins: SignIns, translator: Translator | None = None
 ) -> dict[str, Any]:
     """The body of ``GET /api/status``: everything the panel polls, never a secret.
 
@@ -488,5 +538,5 @@ def status_document(
         "credentials": credentials_description(services, translator),
         "home_assistant": collect_home_assistant(services).to_json(translator),
         "publish": publish_document(services, translator),
-        "accounts": [view.to_json(translator) for view in collect_accounts(services, pending)],
+        "accounts": [view.to_json(translator) for view in collect_accounts(services, sign_ins)],
     }

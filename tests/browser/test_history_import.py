@@ -121,6 +121,8 @@ def test_import_history_moves_its_bars_to_done_and_every_day_reaches_the_statist
         inner = page.locator('iframe[title="Oura"]').element_handle().content_frame()
         box = frame.locator("[data-history]")
         expect(box).to_have_attribute("data-state", "done")
+        # A finished import is one line: a new one starts from under it.
+        box.locator("details.history-done > summary").click()
 
         simulator.simulator.faults.slow(SLOW_ANSWER, count=None)
         frame.get_by_role("button", name="Import history").click()
@@ -150,6 +152,8 @@ def test_import_history_moves_its_bars_to_done_and_every_day_reaches_the_statist
         )
         assert all(value == maximum == total for value, maximum in inner.evaluate(BARS))
         expect(frame.get_by_role("button", name="Cancel import")).to_be_hidden()
+        # Done folds to one line; a new import starts from under it.
+        box.locator("details.history-done > summary").click()
         expect(frame.get_by_role("button", name="Import history")).to_be_enabled()
         page.screenshot(path=screenshots_dir / "history-done-1280.png")
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -82,7 +83,7 @@ def test_demo_connects_a_simulated_account_and_fills_the_dashboard(demo_without_
     panel = PanelClient(demo_without_ha.url)
     status = panel.status()
     assert status["demo"] is True
-    assert "would be sent" in status["home_assistant"]["message"]
+    assert "shown only in this panel" in status["home_assistant"]["message"]
     authorize_url = panel.authorize("oura", f"{localhost(demo_without_ha.url)}/oauth/callback")
     landed = approve_on_simulated_consent_page(panel, authorize_url)
     assert landed.status_code == 200 and "Connected" in landed.text
@@ -97,6 +98,54 @@ def test_demo_connects_a_simulated_account_and_fills_the_dashboard(demo_without_
     assert states["binary_sensor.oura_connected"] == "on"
     page = panel.session.get(f"{demo_without_ha.url}/", timeout=10).text
     assert page.count('class="point"') >= 5 * 20  # five trend charts with weeks of points
+
+
+def test_a_restarted_demo_shows_its_accounts_connected(tmp_path):
+    demo = Demo(tmp_path)
+    try:
+        panel = PanelClient(demo.url)
+        authorize_url = panel.authorize("oura", f"{localhost(demo.url)}/oauth/callback")
+        assert "Connected" in approve_on_simulated_consent_page(panel, authorize_url).text
+        wait_for(lambda: panel.account("oura")["last_sync"], 60, what="the first sync")
+    finally:
+        assert demo.stop() == 0, demo.log_path.read_text()
+
+    again = Demo(tmp_path)
+    try:
+        panel = PanelClient(again.url)
+        panel.sync("oura")
+        account = wait_for(
+            lambda: (a := panel.account("oura")) and a["syncing"] is False and a["last_sync"] and a,
+            60,
+            what="a sync after the restart",
+        )
+        assert account["connection"] == "connected"
+        assert account["last_error"] is None and account["auth_error"] is None
+        assert "still connected from the last run: oura" in again.log_path.read_text()
+    finally:
+        assert again.stop() == 0, again.log_path.read_text()
+
+
+def test_a_busy_port_is_one_sentence_and_exit_code_1(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "oura_addon.demo", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.strip() == (
+        f"Port {port} is already in use (is the demo already running?): stop the other program "
+        "or start the demo with --port."
+    )
+    assert not (tmp_path / "demo-data").exists()
 
 
 def test_demo_pushes_the_sensors_into_a_local_home_assistant(tmp_path, running_ha_core):

@@ -49,6 +49,11 @@ class FakeAccount:
     auth_error: str | None = None
     has_tokens: bool = False
     scopes: tuple[str, ...] = ()
+    oura_user_id: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.connection == "connected"
 
 
 class FakeAccountStore:
@@ -84,7 +89,13 @@ class FakeAccountStore:
         self.accounts.pop(name, None)
         self.stored_tokens.pop(name, None)
 
-    def save_tokens(self, name: str, tokens: TokenSet, email: str | None = None) -> None:
+    def save_tokens(
+        self,
+        name: str,
+        tokens: TokenSet,
+        email: str | None = None,
+        oura_user_id: str | None = None,
+    ) -> None:
         account = self.accounts[name]
         self.stored_tokens[name] = tokens
         if self._on_secret:
@@ -96,6 +107,7 @@ class FakeAccountStore:
             has_tokens=True,
             auth_error=None,
             email=email if email is not None else account.email,
+            oura_user_id=oura_user_id or account.oura_user_id,
         )
 
     def set_email(self, name: str, email: str | None) -> None:
@@ -215,6 +227,7 @@ class FakeOAuth:
 @dataclass
 class FakePersonalInfo:
     email: str | None
+    id: str | None = None
 
 
 class FakeOuraClient:
@@ -225,16 +238,26 @@ class FakeOuraClient:
     def personal_info(self) -> FakePersonalInfo:
         if self._error is not None:
             raise self._error
-        return FakePersonalInfo(self._email)
+        return FakePersonalInfo(self._email, self._user_id)
+
+    _user_id: str | None = None
 
 
 @dataclass
 class FakeOuraClients:
     email: str | None = EMAIL
     error: Exception | None = None
+    # Oura's id of the person behind every new token; None: unknown (no same-user check).
+    user_id: str | None = None
 
     def __call__(self, account: str) -> FakeOuraClient:
-        return FakeOuraClient(self.email, self.error)
+        client = FakeOuraClient(self.email, self.error)
+        client._user_id = self.user_id
+        return client
+
+    def identity(self, access_token: str) -> FakePersonalInfo:
+        """Who a fresh token belongs to (``Services.oura_identity``)."""
+        return self("").personal_info()
 
 
 def sample_states(prefix: str) -> tuple[EntityState, ...]:
@@ -358,6 +381,7 @@ class FakeServices:
             sync=self.sync,
             redactor=self.redactor,
             history=self.history,
+            oura_identity=self.oura_clients.identity,
         )
 
 

@@ -40,6 +40,7 @@ def test_an_account_is_idle_until_an_import_starts(panel: Panel, services: FakeS
         "days_total": 0,
         "message": "",
         "groups": {},
+        "not_granted": [],
     }
 
 

@@ -218,7 +218,7 @@ def test_a_refused_account_name_is_answered_in_the_request_language(panel: Panel
         "/api/accounts", json={"name": "Bad Name"}, headers={"Accept-Language": "nl"}
     )
     assert response.status_code == 400
-    assert response.get_json()["message"].startswith("De accountnaam 'Bad Name' is ongeldig")
+    assert response.get_json()["message"].startswith("De accountnaam 'bad name' is ongeldig")
 
 
 @pytest.mark.parametrize(

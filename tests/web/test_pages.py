@@ -77,10 +77,19 @@ def test_saving_credentials_through_the_form_never_echoes_the_secret(
 def test_the_redirect_uri_has_a_copy_button_and_the_paste_fallback(panel: Panel) -> None:
     html = page(panel)
     assert 'aria-label="Copy redirect URI"' in html
-    assert f'<code id="redirect-uri">{INGRESS}/oauth/callback</code>' in html
+    # It wraps only after / ? & (a <wbr>), never inside a word.
+    wrapping = "/<wbr>".join(f"{INGRESS}/oauth/callback".split("/"))
+    assert f'<code id="redirect-uri" class="address">{wrapping}</code>' in html
     assert "Oura only accepts https redirect addresses" in html
     assert "http://localhost/oura-callback" in html
-    assert '<label for="paste-url">Redirected URL</label>' in html
+    # The paste form belongs to a sign-in in progress: on its account's card.
+    assert ">Finish connecting</button>" not in html
+    started = panel.post(
+        "/api/accounts/oura/authorize", json={"redirect_uri": "http://localhost/oura-callback"}
+    )
+    assert started.status_code == 200
+    html = page(panel)
+    assert '<label for="paste-url-oura">Redirected URL</label>' in html
     assert "Finish connecting" in html
 
 
@@ -119,7 +128,9 @@ def test_one_connected_account_gets_the_full_dashboard(
         "Steps",
     ):
         assert label in html
-    assert "48 ms" in html and "10,234 steps" in html and "7.4 h" in html
+    # Durations as hours and minutes in the entity table too, like the tiles.
+    assert "48 ms" in html and "10,234 steps" in html and "7 hr 24 min" in html
+    assert "7.4 h" not in html
     assert "<code>sensor.oura_sleep_score</code>" in html
     assert "Oura Lowest heart rate" in html
     assert ">Sync now</button>" in html and ">Reconnect</button>" in html
@@ -238,10 +249,10 @@ def test_demo_mode_without_home_assistant_says_where_states_would_go(
     services, panel = panel_for(demo=True)
     services.sync.home_assistant = HomeAssistantState.NOT_CONFIGURED
     services.sync.home_assistant_url = "http://127.0.0.1:8123/api"
-    assert (
-        "Demo mode: no Home Assistant configured; states would be sent to "
-        "http://127.0.0.1:8123/api." in page(panel)
-    )
+    html = page(panel)
+    assert "Demo mode: no Home Assistant is connected, so the states are shown only" in html
+    # One honest line: nothing claims the states are posted to Home Assistant.
+    assert "posted to Home Assistant" not in html
     assert panel.get("/api/status").get_json()["demo"] is True
 
 

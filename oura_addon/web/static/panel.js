@@ -1,5 +1,7 @@
-// The panel's few behaviours: copy the redirect URI, connect (new tab or paste), confirm
-// disconnect, and refresh the status every few seconds. Every URL is built from the page's
+// The panel's behaviours. Every button works in place: it calls the JSON API, shows an
+// error beside the control that caused it, and redraws the page's content from the server
+// (no reload, no navigation). The status is polled every few seconds; a sign-in's outcome
+// (kept by the add-on) appears on its account's card. Every URL is built from the page's
 // root, so everything works under Home Assistant's ingress prefix.
 (function () {
   "use strict";
@@ -9,9 +11,11 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.content : "";
   var STATUS_EVERY_MS = 10000;
-  var PENDING_EVERY_MS = 2500;
+  var BUSY_EVERY_MS = 2000;
+  var NOTE_MS = 6000;
   var statusTimer = null;
-  var connecting = null; // account name while an authorization is in flight
+  var busy = false; // a sign-in waits or an import runs: the status is asked for more often
+  var authorizeUrls = {}; // account -> Oura's consent URL opened from this page
   var language = document.documentElement.lang || "en";
 
   // The page embeds this script's sentences in its language (see web/script_messages.py).
@@ -26,7 +30,6 @@
       return values && name in values ? String(values[name]) : whole;
     });
   }
-  var importing = false; // a history import runs: its progress bar is refreshed more often
 
   function api(method, path, payload) {
     var options = {
@@ -54,14 +57,152 @@
     });
   }
 
-  function say(text, isError) {
+  function accountPath(account, rest) {
+    return "api/accounts/" + encodeURIComponent(account) + (rest || "");
+  }
+
+  // --- Messages beside their controls ----------------------------------------------------
+
+  var errorCount = 0;
+
+  // Where a message about ``control`` goes: after an input, or after the row of buttons.
+  function messageAnchor(control) {
+    if (control.matches("input, select, textarea, fieldset")) { return control; }
+    return control.closest(".actions, form") || control;
+  }
+
+  function clearError(control) {
+    if (!control) { return; }
+    var id = control.dataset.errorId;
+    if (id) {
+      var old = document.getElementById(id);
+      if (old) { old.remove(); }
+      delete control.dataset.errorId;
+    }
+    control.removeAttribute("aria-invalid");
+    var described = (control.getAttribute("aria-describedby") || "").split(" ")
+      .filter(function (token) { return token && token !== id; });
+    if (described.length) {
+      control.setAttribute("aria-describedby", described.join(" "));
+    } else {
+      control.removeAttribute("aria-describedby");
+    }
+  }
+
+  function clearErrorsIn(container) {
+    if (!container) { return; }
+    container.querySelectorAll("[data-error-id]").forEach(clearError);
+  }
+
+  // The server's sentence, next to the control, announced (role=alert) and focused.
+  function showError(control, message) {
+    if (!control) { return; }
+    clearError(control);
+    var note = document.createElement("p");
+    note.className = "field-error";
+    note.id = "field-error-" + (++errorCount);
+    note.setAttribute("role", "alert");
+    note.textContent = message;
+    messageAnchor(control).insertAdjacentElement("afterend", note);
+    control.dataset.errorId = note.id;
+    if (control.matches("input, select, textarea")) {
+      control.setAttribute("aria-invalid", "true");
+    }
+    var described = control.getAttribute("aria-describedby");
+    control.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+    control.focus();
+  }
+
+  // A finished action's message: shown beside its control, then it goes away.
+  function showNote(control, message) {
+    if (!control) { return; }
+    var note = document.createElement("p");
+    note.className = "field-note";
+    note.setAttribute("role", "status");
+    note.textContent = message;
+    messageAnchor(control).insertAdjacentElement("afterend", note);
+    window.setTimeout(function () { note.remove(); }, NOTE_MS);
+  }
+
+  // A sentence with no control of its own (a notice from Oura's answer), with a close button.
+  function say(message) {
     var box = document.getElementById("messages");
     if (!box) { return; }
-    box.textContent = "";
     var p = document.createElement("p");
-    p.className = "message " + (isError ? "error" : "info");
-    p.textContent = text;
+    p.className = "message info";
+    p.textContent = message + " ";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.textContent = text("dismiss");
+    close.addEventListener("click", function () { p.remove(); });
+    p.appendChild(close);
     box.appendChild(p);
+  }
+
+  // --- Redrawing in place -------------------------------------------------------------------
+
+  var refreshing = null;
+
+  // The page's content again from the server, swapped in without a navigation: open
+  // sections stay open, the address stays as it was.
+  function refreshMain() {
+    if (refreshing) { return refreshing; }
+    var here = window.location.href.split("#")[0];
+    refreshing = fetch(here, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        // This account's own page, and the account is gone: back to the list of accounts.
+        if (response.status === 404) { window.location.href = root; return null; }
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (!html) { return; }
+        var parsed = new DOMParser().parseFromString(html, "text/html");
+        var fresh = parsed.querySelector("main");
+        // The page that came with the session cookie now in the jar carries its token.
+        var freshToken = parsed.querySelector('meta[name="csrf-token"]');
+        if (freshToken && freshToken.content) { csrf = freshToken.content; }
+        var main = document.querySelector("main");
+        if (!fresh || !main) { return; }
+        var open = {};
+        main.querySelectorAll("details[id]").forEach(function (details) {
+          open[details.id] = details.open;
+        });
+        var messages = document.getElementById("messages");
+        main.innerHTML = fresh.innerHTML;
+        var newMessages = document.getElementById("messages");
+        if (messages && newMessages) { newMessages.replaceWith(messages); }
+        main.querySelectorAll("details[id]").forEach(function (details) {
+          if (details.id in open) { details.open = open[details.id]; }
+        });
+        afterDraw();
+      })
+      .catch(function () { /* the next poll tries again */ })
+      .then(function () { refreshing = null; });
+    return refreshing;
+  }
+
+  function afterDraw() {
+    showRedirectUri();
+    Object.keys(authorizeUrls).forEach(function (account) {
+      var box = signInBox(account);
+      var link = box && box.querySelector("[data-authorize-link]");
+      if (link) { link.href = authorizeUrls[account]; link.hidden = false; }
+    });
+    document.querySelectorAll("[data-sign-in][data-state]").forEach(function (box) {
+      if (box.dataset.state === "waiting") {
+        var help = box.querySelector("[data-sign-in-help]");
+        if (help) { help.textContent = pasteMode() ? text("help_paste") : text("help_callback"); }
+      }
+    });
+  }
+
+  function card(account) {
+    return document.querySelector('.account[data-account="' + CSS.escape(account) + '"]');
+  }
+
+  function signInBox(account) {
+    var found = card(account);
+    return found ? found.querySelector("[data-sign-in]") : null;
   }
 
   // --- The redirect URI --------------------------------------------------------------
@@ -91,101 +232,90 @@
 
   var callbackUri = redirectOrigin(panelOrigin()) + (body.dataset.callbackPath || "");
   var pasteUri = body.dataset.pasteUri;
-  var usePasteBox = document.getElementById("use-paste");
   var mustPaste = !isAcceptedByOura(redirectOrigin(panelOrigin()));
+  var pasteChosen = false;
 
   function pasteMode() {
-    return mustPaste || (usePasteBox && usePasteBox.checked);
+    return mustPaste || pasteChosen;
   }
 
   function redirectUri() {
     return pasteMode() ? pasteUri : callbackUri;
   }
 
-  function showRedirectUri() {
-    var code = document.getElementById("redirect-uri");
-    if (code) { code.textContent = redirectUri(); }
-    var warning = document.getElementById("redirect-warning");
-    if (warning) { warning.hidden = !mustPaste; }
-  }
-
-  if (usePasteBox) {
-    if (mustPaste) { usePasteBox.checked = true; usePasteBox.disabled = true; }
-    usePasteBox.addEventListener("change", showRedirectUri);
-  }
-  showRedirectUri();
-
-  var copyButton = document.getElementById("copy-redirect");
-  if (copyButton) {
-    copyButton.addEventListener("click", function () {
-      var text = redirectUri();
-      var done = function () { copyButton.textContent = text("copied"); };
-      if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(text).then(done, function () { selectRedirectUri(); });
-      } else {
-        selectRedirectUri();
-      }
+  // An address that wraps only after / ? & (as the server writes them).
+  function writeAddress(element, address) {
+    element.textContent = "";
+    // No look-behind: older Safari (the companion app on older iPhones) cannot parse it.
+    (address.match(/[^/?&]*[/?&]|[^/?&]+$/g) || []).forEach(function (part, index) {
+      if (index) { element.appendChild(document.createElement("wbr")); }
+      element.appendChild(document.createTextNode(part));
     });
   }
 
-  // Any other "Copy" button names the element whose text it copies (data-copy="id").
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-copy]");
-    if (!button) { return; }
-    var source = document.getElementById(button.dataset.copy);
-    if (source && navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
-        button.textContent = text("copied");
-      }, function () {});
+  function showRedirectUri() {
+    var code = document.getElementById("redirect-uri");
+    if (code) { writeAddress(code, redirectUri()); }
+    var warning = document.getElementById("redirect-warning");
+    if (warning) { warning.hidden = !mustPaste; }
+    var box = document.getElementById("use-paste");
+    if (box) {
+      box.checked = pasteMode();
+      box.disabled = mustPaste;
+    }
+  }
+  showRedirectUri();
+
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "use-paste") {
+      pasteChosen = event.target.checked;
+      showRedirectUri();
     }
   });
 
-  // A notice from the last connection (e.g. the app's portal was corrected) survives the
-  // reload that shows the connected account.
-  var NOTICE_KEY = "oura-connect-notice";
-  function finishConnected(data) {
-    if (data && data.notice) {
-      try { window.sessionStorage.setItem(NOTICE_KEY, data.notice); } catch (e) { /* private */ }
+  function copy(button, value) {
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(value).then(function () {
+        button.textContent = text("copied");
+      }, function () { showNote(button, text("copy_by_hand")); });
+    } else {
+      showNote(button, text("copy_by_hand"));
     }
-    window.location.reload();
-  }
-  try {
-    var pendingNotice = window.sessionStorage.getItem(NOTICE_KEY);
-    if (pendingNotice) {
-      window.sessionStorage.removeItem(NOTICE_KEY);
-      say(pendingNotice, false);
-    }
-  } catch (e) { /* private mode */ }
-
-  function selectRedirectUri() {
-    var code = document.getElementById("redirect-uri");
-    var range = document.createRange();
-    range.selectNodeContents(code);
-    var selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-    say(text("copy_by_hand"), false);
   }
 
   // --- Connecting ----------------------------------------------------------------------
 
-  function startConnect(account, button) {
+  function startConnect(account, button, nameInput) {
+    account = (account || "").trim().toLowerCase();
+    clearError(button);
+    if (nameInput) { clearError(nameInput); }
     if (button) { button.disabled = true; }
-    api("POST", "api/accounts/" + encodeURIComponent(account) + "/authorize", {
-      redirect_uri: redirectUri()
-    }).then(function (data) {
-      // Oura's consent page refuses to render in a frame: it needs a top-level tab.
-      var consent = window.open(data.authorize_url, "oura-consent");
-      if (consent) { consent.opener = null; }  // Oura's page gets no handle on this one
-      connecting = account;
-      watchConsent(account, consent);
-      showProgress(account, data.authorize_url);
-      schedulePoll(PENDING_EVERY_MS);
-    }).catch(function (error) {
-      say(error.message, true);
-    }).then(function () {
-      if (button) { button.disabled = false; }
-    });
+    api("POST", accountPath(account, "/authorize"), { redirect_uri: redirectUri() })
+      .then(function (data) {
+        // Oura's consent page refuses to render in a frame: it needs a top-level tab.
+        var consent = window.open(data.authorize_url, "oura-consent");
+        if (consent) { consent.opener = null; }  // Oura's page gets no handle on this one
+        authorizeUrls[account] = data.authorize_url;
+        watchConsent(account, consent);
+        return refreshMain().then(function () {
+          var box = signInBox(account);
+          if (box) {
+            box.scrollIntoView({ block: "nearest" });
+            if (pasteMode()) {
+              var input = box.querySelector('input[name="url"]');
+              if (input) { input.focus(); }
+            }
+          }
+          schedulePoll(BUSY_EVERY_MS);
+        });
+      })
+      .catch(function (error) {
+        var nameKinds = ["bad_name", "exists", "not_found"];
+        var target = nameInput && nameKinds.indexOf(error.kind) >= 0 ? nameInput : button;
+        if (button) { button.disabled = false; }
+        showError(target, error.message);
+      })
+      .then(function () { if (button && document.contains(button)) { button.disabled = false; } });
   }
 
   // Home Assistant's ingress cookie is SameSite=Strict, so on the redirect back from Oura
@@ -197,135 +327,236 @@
     var timer = window.setInterval(function () {
       var href;
       try {
-        if (consent.closed) { window.clearInterval(timer); return; }
+        if (consent.closed) { window.clearInterval(timer); poll(); return; }
         href = consent.location.href;  // throws while the tab shows Oura's site
         if (href === "about:blank" || consent.document.readyState !== "complete") { return; }
       } catch (notOurOriginYet) {
         return;
       }
       window.clearInterval(timer);
-      if (consent.document.querySelector("[data-oura-callback]")) { return; }
+      if (consent.document.querySelector("[data-oura-callback]")) { poll(); return; }
       if (!/[?&](code|error)=/.test(href)) { return; }
-      api("POST", "api/accounts/" + encodeURIComponent(account) + "/paste", { url: href })
+      api("POST", accountPath(account, "/paste"), { url: href })
         .then(function (data) {
           consent.close();
-          finishConnected(data);
+          connected(data);
         })
-        .catch(function (error) { say(error.message, true); });
+        .catch(function () { poll(); });  // the card shows the outcome the add-on kept
     }, 500);
   }
 
-  function showProgress(account, authorizeUrl) {
-    var box = document.getElementById("connect-progress");
-    if (!box) { return; }
-    box.hidden = false;
-    box.querySelector("[data-connecting-account]").textContent = account;
-    document.getElementById("authorize-link").href = authorizeUrl;
-    var help = document.getElementById("connect-help");
-    // The paste form shows in both modes: Home Assistant's ingress cookie is SameSite=Strict,
-    // so the redirect back from Oura can end on a "401: Unauthorized" page, whose address
-    // still carries the code and state.
-    document.getElementById("paste-form").hidden = false;
-    help.textContent = pasteMode() ? text("help_paste") : text("help_callback");
-    box.scrollIntoView({ block: "nearest" });
-    if (pasteMode()) { document.getElementById("paste-url").focus(); }
+  function connected(data) {
+    refreshMain().then(function () {
+      if (data && data.notice) { say(data.notice); }
+    });
   }
 
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches("[data-paste-form]")) {
+      event.preventDefault();
+      var input = form.querySelector('input[name="url"]');
+      var button = form.querySelector('button[type="submit"]');
+      clearError(input);
+      button.disabled = true;
+      api("POST", accountPath(form.dataset.account, "/paste"), { url: input.value })
+        .then(connected)
+        .catch(function (error) {
+          button.disabled = false;
+          // A refused answer ends the sign-in: its card says so; a malformed paste stays here.
+          poll();
+          showError(input, error.message);
+        });
+    } else if (form.matches("[data-connect-form]")) {
+      event.preventDefault();
+      var name = form.querySelector("[data-account-name]");
+      startConnect(name.value, form.querySelector('button[type="submit"]'), name);
+    } else if (form.matches("[data-add-account-form]")) {
+      event.preventDefault();
+      var field = form.querySelector("[data-account-name]");
+      clearError(field);
+      api("POST", "api/accounts", { name: field.value.trim().toLowerCase() })
+        .then(function () { return refreshMain(); })
+        .catch(function (error) { showError(field, error.message); });
+    } else if (form.matches("[data-credentials-form]")) {
+      event.preventDefault();
+      saveCredentials(form);
+    } else if (form.matches("[data-disconnect-form]")) {
+      event.preventDefault();
+      var dialog = form.closest("dialog");
+      var submit = form.querySelector('button[type="submit"]');
+      submit.disabled = true;
+      api("DELETE", accountPath(form.dataset.account))
+        .then(function () {
+          if (dialog) { dialog.close(); }
+          return refreshMain();
+        })
+        .catch(function (error) {
+          submit.disabled = false;
+          showError(submit, error.message);
+        });
+    } else if (form.matches("[data-history-form]")) {
+      event.preventDefault();
+      startHistory(form);
+    }
+  });
+
+  function saveCredentials(form) {
+    var id = form.querySelector('[name="client_id"]');
+    var secret = form.querySelector('[name="client_secret"]');
+    var portal = form.querySelector('[name="portal"]:checked');
+    var button = form.querySelector('button[type="submit"]');
+    clearErrorsIn(form);
+    api("POST", "api/credentials", {
+      client_id: id.value,
+      client_secret: secret.value,
+      portal: portal ? portal.value : undefined
+    }).then(function () {
+      return refreshMain().then(function () {
+        showNote(document.getElementById("credentials-title"), text("credentials_saved"));
+      });
+    }).catch(function (error) {
+      var target = !id.value.trim() ? id : (error.kind === "bad_portal"
+        ? form.querySelector("fieldset") : secret);
+      showError(target || button, error.message);
+    });
+  }
+
+  // Account names are lower-case: what is typed is shown as it will be.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field.matches("[data-account-name]")) {
+      var start = field.selectionStart;
+      var lower = field.value.toLowerCase();
+      if (lower !== field.value) {
+        field.value = lower;
+        field.setSelectionRange(start, start);
+      }
+    }
+    if (field.dataset && field.dataset.errorId) { clearError(field); }
+  });
+
   document.addEventListener("click", function (event) {
-    var target = event.target.closest("[data-connect], [data-disconnect], [data-close-dialog]");
+    var target = event.target.closest(
+      "[data-connect], [data-disconnect], [data-close-dialog], [data-sync], [data-copy], " +
+      "#copy-redirect, [data-sign-in-cancel], [data-sign-in-dismiss], [data-fix-secret], " +
+      "[data-history-cancel]"
+    );
     if (!target) { return; }
     if (target.hasAttribute("data-connect")) {
       startConnect(target.dataset.account, target);
     } else if (target.hasAttribute("data-disconnect")) {
       var dialog = document.getElementById(target.dataset.disconnect);
       if (dialog && dialog.showModal) { dialog.showModal(); }
-    } else {
+    } else if (target.hasAttribute("data-close-dialog")) {
       var open = target.closest("dialog");
       if (open) { open.close(); }
+    } else if (target.hasAttribute("data-sync")) {
+      syncNow(target);
+    } else if (target.id === "copy-redirect") {
+      copy(target, redirectUri());
+    } else if (target.hasAttribute("data-copy")) {
+      var source = document.getElementById(target.dataset.copy);
+      if (source) { copy(target, source.textContent.trim()); }
+    } else if (target.hasAttribute("data-sign-in-cancel")) {
+      api("DELETE", accountPath(target.dataset.account, "/authorize"))
+        .then(function () { return refreshMain(); })
+        .catch(function (error) { showError(target, error.message); });
+    } else if (target.hasAttribute("data-sign-in-dismiss")) {
+      api("DELETE", accountPath(target.dataset.account, "/sign_in"))
+        .then(function () { return refreshMain(); })
+        .catch(function (error) { showError(target, error.message); });
+    } else if (target.hasAttribute("data-fix-secret")) {
+      fixSecret();
+    } else if (target.hasAttribute("data-history-cancel")) {
+      api("DELETE", accountPath(target.dataset.account, "/history"))
+        .then(function () { poll(); })
+        .catch(function (error) { showError(target, error.message); });
     }
   });
 
+  function fixSecret() {
+    ["setup-details", "credentials-details"].forEach(function (id) {
+      var details = document.getElementById(id);
+      if (details) { details.open = true; }
+    });
+    var secret = document.getElementById("client-secret");
+    if (secret) {
+      secret.scrollIntoView({ block: "center" });
+      secret.focus();
+    }
+  }
+
+  function syncNow(button) {
+    var account = button.dataset.account;
+    clearError(button);
+    button.disabled = true;
+    api("POST", "api/sync", { account: account }).then(function () {
+      var found = card(account);
+      if (found) { setField(found, "syncing", text("syncing")); }
+      schedulePoll(BUSY_EVERY_MS);
+    }).catch(function (error) {
+      showError(button, error.message);
+    }).then(function () { button.disabled = false; });
+  }
+
   // --- History import ---------------------------------------------------------------
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target.closest("[data-history-form]");
-    if (!form) { return; }
-    event.preventDefault();
-    var start = form.querySelector('input[name="start"]').value;
+  function startHistory(form) {
+    var start = form.querySelector('input[name="start"]');
     var button = form.querySelector("[data-history-start]");
+    clearError(start);
+    clearError(button);
     button.disabled = true;
-    api("POST", "api/accounts/" + encodeURIComponent(form.dataset.account) + "/history",
-        start ? { start: start } : {}
+    api("POST", accountPath(form.dataset.account, "/history"),
+        start.value ? { start: start.value } : {}
     ).then(function () {
-      say(text("history_started"), false);
+      showNote(button, text("history_started"));
       poll();
     }).catch(function (error) {
       button.disabled = false;
-      say(error.message, true);
+      showError(error.kind === "bad_start" ? start : button, error.message);
     });
-  });
+  }
 
-  document.addEventListener("click", function (event) {
-    var cancel = event.target.closest("[data-history-cancel]");
-    if (!cancel) { return; }
-    api("DELETE", "api/accounts/" + encodeURIComponent(cancel.dataset.account) + "/history")
-      .then(function () { poll(); })
-      .catch(function (error) { say(error.message, true); });
-  });
-
-  function applyHistory(card, history) {
-    var box = card.querySelector("[data-history]");
+  function applyHistory(found, history) {
+    var box = found.querySelector("[data-history]");
     if (!box || !history) { return; }
     var running = history.state === "running";
-    box.dataset.state = history.state;
-    setField(box, "history_message", history.message);
-    box.querySelector(".history-total").hidden = history.state === "idle";
-    box.querySelector(".history-groups").hidden = history.state === "idle";
+    var total = box.querySelector(".history-total");
+    var groups = box.querySelector(".history-groups");
+    if (total) { total.hidden = history.state === "idle"; }
+    if (groups) { groups.hidden = history.state === "idle"; }
+    var message = box.querySelector('[data-field="history_message"]');
+    if (message) {
+      message.textContent = history.message || "";
+      if (message.tagName === "P") { message.hidden = !history.message; }
+    }
     var bar = box.querySelector('[data-field="history_progress"]');
-    bar.max = history.days_total || 1;
-    bar.value = history.days_done;
-    setField(box, "history_count", text("history_days", { done: formatNumber(history.days_done), total: formatNumber(history.days_total) }));
+    if (bar) {
+      bar.max = history.days_total || 1;
+      bar.value = history.days_done;
+    }
+    setField(box, "history_count", text("history_days", {
+      done: formatNumber(history.days_done), total: formatNumber(history.days_total)
+    }));
     Object.keys(history.groups || {}).forEach(function (group) {
       var row = box.querySelector('[data-group="' + CSS.escape(group) + '"]');
-      if (!row) { return; }
+      var groupBar = row && row.querySelector("progress");
+      if (!groupBar) { return; }  // a group Oura did not grant: skipped
       var progress = history.groups[group];
-      var groupBar = row.querySelector("progress");
       groupBar.max = progress.days_total || 1;
       groupBar.value = progress.days_done;
       row.querySelector("[data-count]").textContent =
         formatNumber(progress.days_done) + " / " + formatNumber(progress.days_total);
     });
-    box.querySelector("[data-history-start]").disabled = running;
-    box.querySelector("[data-history-cancel]").hidden = !running;
+    var startButton = box.querySelector("[data-history-start]");
+    if (startButton) { startButton.disabled = running; }
+    var cancel = box.querySelector("[data-history-cancel]");
+    if (cancel) { cancel.hidden = !running; }
   }
 
-  var firstForm = document.querySelector("[data-connect-form]");
-  if (firstForm) {
-    firstForm.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var name = firstForm.querySelector('input[name="name"]').value.trim();
-      startConnect(name, firstForm.querySelector('button[type="submit"]'));
-    });
-  }
-
-  var pasteForm = document.getElementById("paste-form");
-  if (pasteForm) {
-    pasteForm.addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (!connecting) { say(text("click_connect_first"), true); return; }
-      var button = pasteForm.querySelector("button");
-      button.disabled = true;
-      api("POST", "api/accounts/" + encodeURIComponent(connecting) + "/paste", {
-        url: document.getElementById("paste-url").value
-      }).then(finishConnected).catch(function (error) {
-        say(error.message, true);
-      }).then(function () { button.disabled = false; });
-    });
-  }
-
-  // --- Status refresh ------------------------------------------------------------------
-
-  // --- Locale-aware values (the server renders the first ones with the same CLDR data) ---
+  // --- Locale-aware values: one way to write them, as the server does (CLDR) --------------
 
   function formatNumber(state) {
     var number = Number(state);
@@ -340,10 +571,22 @@
       .format(value);
   }
 
+  // The wall-clock date and time the ISO text says (its own zone), as the locale writes it.
+  function formatMoment(iso) {
+    var parts = iso.match(/^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/);
+    if (!parts) { return iso; }
+    try {
+      return new Intl.DateTimeFormat(language, {
+        dateStyle: "short", timeStyle: "short", timeZone: "UTC"
+      }).format(new Date(Date.UTC(+parts[1], parts[2] - 1, +parts[3], +parts[4], +parts[5])));
+    } catch (e) { return iso; }
+  }
+
   function formatState(state, unit) {
     var number = Number(state);
+    if (/^\d{4}-\d\d-\d\dT\d\d:\d\d.*([+-]\d\d:\d\d|Z)$/.test(state)) { return formatMoment(state); }
     if (unit === "h" && state !== "" && isFinite(number)) {
-      try {  // 7.17 h -> "7 hr 10 min", as the server renders durations
+      try {  // 7.17 h -> "7 hr 10 min", as the server writes durations
         var minutes = Math.round(number * 60);
         var parts = [];
         if (minutes >= 60) { parts.push(formatUnit(Math.floor(minutes / 60), "hour")); }
@@ -354,25 +597,21 @@
     return formatNumber(state) + (unit ? " " + unit : "");
   }
 
-  function setTime(card, field, iso, empty) {
-    var element = card.querySelector('[data-field="' + field + '"]');
+  function setTime(found, field, iso, empty) {
+    var element = found.querySelector('[data-field="' + field + '"]');
     if (!element) { return; }
     var shown = element.querySelector("time");
     if (shown && shown.getAttribute("datetime") === iso) { return; }  // unchanged
     if (!iso) { element.textContent = empty; return; }
-    // The wall-clock time of the add-on's zone, as the ISO text says, in the locale's format.
-    var parts = iso.match(/^(\d+)-(\d+)-(\d+)T(\d+):(\d+)/);
     var time = document.createElement("time");
     time.setAttribute("datetime", iso);
-    time.textContent = parts ? new Intl.DateTimeFormat(language, {
-      dateStyle: "short", timeStyle: "short", timeZone: "UTC"
-    }).format(new Date(Date.UTC(+parts[1], parts[2] - 1, +parts[3], +parts[4], +parts[5]))) : iso;
+    time.textContent = formatMoment(iso);
     element.textContent = "";
     element.appendChild(time);
   }
 
-  function setField(card, field, value) {
-    var element = card.querySelector('[data-field="' + field + '"]');
+  function setField(found, field, value) {
+    var element = found.querySelector('[data-field="' + field + '"]');
     if (element) {
       element.textContent = value || "";
       if (element.tagName === "P") { element.hidden = !value; }
@@ -384,6 +623,20 @@
     needs_reconnect: text("needs_reconnect"),
     not_connected: text("not_connected")
   };
+
+  // What, when it changes, the page draws differently rather than only fills in.
+  function shape(account) {
+    var signIn = account.sign_in;
+    return [account.connection, signIn ? signIn.state + "@" + signIn.at : "",
+      account.history ? account.history.state === "done" : false].join("|");
+  }
+
+  function drawnShape(found) {
+    var box = found.querySelector("[data-sign-in]");
+    var history = found.querySelector("[data-history]");
+    return [found.dataset.connection, box && box.dataset.state ? box.dataset.state + "@" +
+      box.dataset.at : "", history ? history.dataset.state === "done" : false].join("|");
+  }
 
   function applyStatus(status) {
     var publishLine = document.getElementById("publish-status");
@@ -402,32 +655,36 @@
       haLine.textContent = status.home_assistant.message;
       haLine.className = "status-line " + status.home_assistant.state;
     }
-    var known = {};
-    importing = false;
+    var redraw = false;
+    var drawn = document.querySelectorAll(".account[data-account]").length;
+    var onThisPage = document.querySelector("[data-connect-form], [data-add-account-form]");
+    if (onThisPage && drawn !== (status.accounts || []).length) { redraw = true; }
+    busy = false;
     (status.accounts || []).forEach(function (account) {
-      known[account.name] = account;
-      var card = document.querySelector('.account[data-account="' + CSS.escape(account.name) + '"]');
-      if (!card) { return; }
-      var badge = card.querySelector('[data-field="connection"]');
+      var signIn = account.sign_in;
+      if ((signIn && signIn.state === "waiting") ||
+          (account.history && account.history.state === "running")) { busy = true; }
+      var found = card(account.name);
+      if (!found) { return; }
+      if (shape(account) !== drawnShape(found)) { redraw = true; return; }
+      var badge = found.querySelector('[data-field="connection"]');
       if (badge) {
         badge.textContent = CONNECTION_LABELS[account.connection] || account.connection;
         badge.className = "badge " + account.connection;
       }
-      setField(card, "email", account.email || text("unknown"));
-      setTime(card, "last_sync", account.last_sync, text("never"));
-      setTime(card, "next_sync", account.next_sync, text("not_scheduled"));
+      setField(found, "email", account.email || text("unknown"));
+      setTime(found, "last_sync", account.last_sync, text("never"));
+      setTime(found, "next_sync", account.next_sync, text("not_scheduled"));
       (account.schedule || []).forEach(function (plan) {
-        setField(card, "schedule-" + plan.group, plan.message);
+        setField(found, "schedule-" + plan.group, plan.message);
       });
-      setField(card, "auth_error", account.auth_error);
-      setField(card, "last_error", account.last_error);
-      setField(card, "syncing", account.syncing ? text("syncing") : "");
-      applyHistory(card, account.history);
-      if (account.history && account.history.state === "running") { importing = true; }
+      if (!account.auth_error) { setField(found, "last_error", account.last_error); }
+      setField(found, "syncing", account.syncing ? text("syncing") : "");
+      applyHistory(found, account.history);
       (account.entities || []).forEach(function (entity) {
         document.querySelectorAll('[data-entity="' + CSS.escape(entity.entity_id) + '"]').forEach(
           function (cell) {
-            // The server's rendering (durations, the locale's digits) stays until the value moves.
+            // The server's rendering stays until the value moves.
             if (cell.dataset.state === entity.state) { return; }
             cell.dataset.state = entity.state;
             cell.textContent = formatState(entity.state, entity.unit);
@@ -435,10 +692,21 @@
         );
       });
     });
-    if (connecting && known[connecting] && known[connecting].connection === "connected" &&
-        !known[connecting].authorizing) {
-      // The callback happened in the other tab: show the connected account and its data.
-      window.location.reload();
+    if (redraw) {
+      var before = {};
+      document.querySelectorAll("[data-sign-in]").forEach(function (box) {
+        before[box.dataset.account] = box.dataset.state;
+      });
+      refreshMain().then(function () {
+        // A sign-in that just ended: its action button is where the keyboard goes next.
+        document.querySelectorAll("[data-sign-in]").forEach(function (box) {
+          var state = box.dataset.state;
+          if (state && state !== "waiting" && before[box.dataset.account] !== state) {
+            var action = box.querySelector("button");
+            if (action) { action.focus(); }
+          }
+        });
+      });
     }
   }
 
@@ -446,7 +714,7 @@
     api("GET", "api/status").then(applyStatus).catch(function () {
       /* the next poll tries again; the add-on may be restarting */
     }).then(function () {
-      schedulePoll(connecting || importing ? PENDING_EVERY_MS : STATUS_EVERY_MS);
+      schedulePoll(busy ? BUSY_EVERY_MS : STATUS_EVERY_MS);
     });
   }
 
@@ -455,5 +723,7 @@
     statusTimer = setTimeout(poll, delay);
   }
 
-  schedulePoll(STATUS_EVERY_MS);
+  afterDraw();
+  busy = !!document.querySelector('[data-sign-in][data-state="waiting"], [data-history][data-state="running"]');
+  schedulePoll(busy ? BUSY_EVERY_MS : STATUS_EVERY_MS);
 })();

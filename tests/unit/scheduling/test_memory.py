@@ -48,7 +48,7 @@ def test_plans_speak_in_the_home_time_zone(tmp_path):
     memory.record("oura", NAMES, {n: False for n in NAMES}, at(13, 20), retry_after=None)
     night, daytime, slow = memory.plans("oura", NAMES, at(13, 20))
     assert (night.group, daytime.group, slow.group) == ("night", "daytime", "slow")
-    assert daytime.message == "every 10 min while you are awake; next check at 13:30"
+    assert daytime.message == "every 10 min while you are awake; next check at 1:30\u202fPM"
     assert night.message.startswith("waiting for last night's sleep")
     assert slow.next_fetch == at(19, 20)
 

@@ -200,8 +200,8 @@ def test_group_plans_name_each_group_with_its_earliest_fetch():
     "reason, expected",
     [
         ("waiting_for_night", "waiting for last night's sleep"),
-        ("awake", "every 10 min while you are awake; next check at 14:30"),
-        ("rate_limited", "until 14:30"),
+        ("awake", "every 10 min while you are awake; next check at 2:30\u202fPM"),
+        ("rate_limited", "until 2:30\u202fPM"),
     ],
 )
 def test_reasons_read_as_sentences(reason, expected):
