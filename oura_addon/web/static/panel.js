@@ -160,7 +160,12 @@
         var fresh = parsed.querySelector("main");
         // The page that came with the session cookie now in the jar carries its token.
         var freshToken = parsed.querySelector('meta[name="csrf-token"]');
-        if (freshToken && freshToken.content) { csrf = freshToken.content; }
+        if (freshToken && freshToken.content) {
+          csrf = freshToken.content;
+          // Other scripts of the page (webhooks.js) read the token from the page's meta tag.
+          var ownToken = document.querySelector('meta[name="csrf-token"]');
+          if (ownToken) { ownToken.content = csrf; }
+        }
         var main = document.querySelector("main");
         if (!fresh || !main) { return; }
         var open = {};

@@ -3,11 +3,16 @@
 (function () {
   "use strict";
 
-  var card = document.getElementById("webhooks");
-  if (!card) { return; }
+  // The panel redraws its content in place (panel.js): the card is looked up each time.
+  function currentCard() { return document.getElementById("webhooks"); }
+  if (!currentCard()) { return; }
+  var card = currentCard();
   var root = document.body.dataset.root || "./";
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var csrf = csrfMeta ? csrfMeta.content : "";
+  function csrf() {
+    // Read at each use: panel.js renews the token in the meta tag after a sign-in.
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
   var language = document.documentElement.lang || "en";
   var EVERY_MS = 10000;
 
@@ -21,8 +26,11 @@
   }
 
   function show(webhooks) {
-    if (!webhooks) { return; }
-    card.hidden = false;
+    card = currentCard();
+    if (!webhooks || !card) { return; }
+    // Without the webhook_url option the card would only say "off": it stays out of the way.
+    card.hidden = webhooks.state === "off" && !webhooks.url;
+    if (card.hidden) { return; }
     var badge = field("state");
     badge.textContent = webhooks.state;
     badge.className = "badge" + (webhooks.state === "active" ? " connected" : "") +
@@ -45,11 +53,14 @@
       .catch(function () { /* the next refresh tries again */ });
   }
 
-  card.querySelector("[data-webhooks-test]").addEventListener("click", function () {
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-webhooks-test]");
+    if (!button) { return; }
+    card = currentCard();
     fetch(root + "api/webhooks/test", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Accept": "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      headers: { "Accept": "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrf() },
       body: "{}"
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
