@@ -15,6 +15,9 @@ from oura_addon.errors import AddonError
 from oura_addon.i18n import _l
 
 STATE_LIFETIME_SECONDS = 600  # Oura's authorization codes live 10 minutes as well.
+# Authorizations and used states kept at most; past it the oldest go first (a flood of
+# Connect clicks must not grow memory, and a real user's newest click still works).
+MAX_STATES = 200
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class PendingAuthorizations:
         with self._lock:
             self._forget_old()
             self._pending[state] = Pending(account, redirect_uri, self._clock() + self._lifetime)
+            _drop_oldest(self._pending)
         return state
 
     def bind(self, state: str, portal: str, code_verifier: str | None) -> None:
@@ -86,6 +90,7 @@ class PendingAuthorizations:
         with self._lock:
             pending = self._take(state, account)
             self._used[state] = pending.expires_at
+            _drop_oldest(self._used)
             return pending
 
     def consume_latest(self, account: str) -> Pending:
@@ -107,6 +112,7 @@ class PendingAuthorizations:
             _, state = max(candidates)
             pending = self._pending.pop(state)
             self._used[state] = pending.expires_at
+            _drop_oldest(self._used)
             return pending
 
     def is_pending(self, account: str) -> bool:
@@ -154,3 +160,9 @@ class PendingAuthorizations:
             del self._pending[state]
         for state in [s for s, until in self._used.items() if until <= now]:
             del self._used[state]
+
+
+def _drop_oldest(table: dict[str, object] | dict[str, float] | dict[str, Pending]) -> None:
+    """Keep ``table`` (insertion ordered) to MAX_STATES entries, the newest."""
+    while len(table) > MAX_STATES:
+        del table[next(iter(table))]
