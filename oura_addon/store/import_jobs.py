@@ -21,6 +21,10 @@ class JobStore:
     def _path(self, account: str) -> Path:
         return self._dir / f"{account}.json"
 
+    def storage_condition(self) -> storage.DataNotWritable | None:
+        """Whether /data is full or read-only now (a job started then could not be saved)."""
+        return storage.storage_condition(self._dir.parent)
+
     def exists(self, account: str) -> bool:
         return self._path(account).exists()
 
@@ -50,8 +54,8 @@ class JobStore:
 
     def _load(self, account: str) -> HistoryJob:
         try:
-            stored = from_json(storage.read_json(self._path(account)))
-        except storage.CorruptFileError:
-            _LOGGER.warning("The history import progress of %s was unreadable", account)
+            stored = storage.read_json(self._path(account), shape=from_json)
+        except storage.CorruptFileError as err:
+            _LOGGER.warning("The history import progress of %s was unreadable: %s", account, err)
             stored = None
         return stored or HistoryJob()

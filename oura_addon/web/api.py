@@ -142,4 +142,5 @@ def cancel_history(name: str) -> Response:
 @bp.delete("/accounts/<name>")
 def delete_account(name: str) -> Response:
     revoked = actions.remove_account(web_context().services, name)
-    return jsonify({"deleted": True, "revoked": revoked})
+    # finishing: Oura and Home Assistant are still being told (the account is gone already).
+    return jsonify({"deleted": True, "revoked": revoked is True, "finishing": revoked is None})

@@ -5,6 +5,8 @@ Forms redirect back (post/redirect/get) with a flashed message, so a reload neve
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -15,6 +17,7 @@ from oura_addon.web.context import web_context
 from oura_addon.web.language import translator
 from oura_addon.web.views import (
     account_view,
+    addon_problems,
     collect_accounts,
     collect_home_assistant,
     credentials_description,
@@ -27,7 +30,8 @@ bp = Blueprint("panel", __name__)
 def _page_data() -> dict:
     ctx = web_context()
     return {
-        "settings": ctx.services.settings,
+        # The page lists the options' problems with /data's condition (full, read-only).
+        "settings": replace(ctx.services.settings, problems=addon_problems(ctx.services)),
         "credentials": credentials_description(ctx.services),
         "home_assistant": collect_home_assistant(ctx.services),
         "publish": publish_document(ctx.services, translator()),
@@ -107,7 +111,12 @@ def disconnect_account(name: str) -> Response:
     try:
         revoked = actions.remove_account(web_context().services, name)
         message = (
-            _l("Account %(name)r disconnected and its entities removed.", name=name)
+            _l(
+                "Account %(name)r disconnected; its entities are being removed in the background.",
+                name=name,
+            )
+            if revoked is None
+            else _l("Account %(name)r disconnected and its entities removed.", name=name)
             if revoked
             else _l(
                 "Account %(name)r disconnected and its entities removed (Oura could not be "
