@@ -337,6 +337,8 @@ def write_versioned(path: Path, value: Mapping[str, Any]) -> int:
         newest = None
     generation = (newest.generation if newest else 0) + 1
     data = _encode({**value, GENERATION_KEY: generation})
+    for copy in (backup_path(path), path):
+        _set_aside_if_not_a_file(copy)
     atomic_write_bytes(backup_path(path), data, keep_finished_temp=True)
     atomic_write_bytes(path, data, keep_finished_temp=True)
     return generation
@@ -366,6 +368,24 @@ def recover(path: Path, parse: Callable[[Any], T] = _as_is) -> Versioned[T] | No
             temp.unlink(missing_ok=True)
         return read_versioned(path, parse)
     return newest
+
+
+def _set_aside_if_not_a_file(path: Path) -> None:
+    """A link, pipe, device or folder where a document belongs: moved out of the way (a
+    folder) or removed (the rest), so the next write can put the document there."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return
+    if stat.S_ISREG(info.st_mode) and info.st_nlink == 1:
+        return
+    try:
+        if stat.S_ISDIR(info.st_mode):
+            path.rename(path.with_name(f".{path.name}.not-a-file"))
+        else:
+            path.unlink()
+    except OSError:
+        return
 
 
 def _generation_at(path: Path) -> int | None:
