@@ -33,7 +33,7 @@ MAX_RETRY_AFTER = 3600.0
 # No answer of any remote is near this, decoded; a bigger one would only fill memory.
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 # Every call ends within this, however slowly the other end drips its answer.
-DEFAULT_DEADLINE = 120.0
+DEFAULT_DEADLINE = 60.0
 _CHUNK = 16 * 1024
 
 

@@ -17,6 +17,7 @@ class JobStore:
     def __init__(self, data_dir: Path) -> None:
         self._dir = data_dir / "history_import"
         self._lock = threading.Lock()
+        self._reported: set[str] = set()  # accounts whose unreadable job was logged
 
     def _path(self, account: str) -> Path:
         return self._dir / f"{account}.json"
@@ -56,6 +57,8 @@ class JobStore:
         try:
             stored = storage.read_json(self._path(account), shape=from_json)
         except storage.CorruptFileError as err:
-            _LOGGER.warning("The history import progress of %s was unreadable: %s", account, err)
+            if account not in self._reported:  # the panel asks every few seconds
+                self._reported.add(account)
+                _LOGGER.warning("History import progress of %s ignored: %s", account, err)
             stored = None
         return stored or HistoryJob()
