@@ -48,7 +48,7 @@ def _plant(path: Path, kind: str) -> None:
         path.mkdir()
     elif kind == "huge":
         with path.open("wb") as out:
-            out.truncate(storage.MAX_FILE_BYTES + 1)
+            out.truncate(16 * 1024 * 1024 + 1)  # the documented bound: 16 MiB
     elif kind == "not_utf8":
         path.write_bytes(b'{"a": "\xff\xfe"}')
     elif kind == "deep":
@@ -101,6 +101,7 @@ def test_json_within_the_bound_is_read_and_brackets_in_strings_do_not_count(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "doc.json"
+    assert storage.MAX_JSON_DEPTH == 32  # the documented bound
     nested = json.loads(_deep(storage.MAX_JSON_DEPTH - 1))
     path.write_text(json.dumps({"b": '[[[["[[\\', "a": nested}))
     assert storage.load_document(path)["b"] == '[[[["[[\\'
@@ -266,3 +267,47 @@ def test_a_read_only_data_is_reported_as_such(
     with pytest.raises(storage.DataNotWritable, match="read-only"):
         store.create("me")
     assert store.list() == []  # nothing half-stored
+
+
+class _StatVfs:
+    def __init__(self, free_blocks: int, read_only: bool = False) -> None:
+        self.f_bavail = free_blocks
+        self.f_frsize = 4096
+        self.f_flag = os.ST_RDONLY if read_only else 0
+
+
+@pytest.mark.parametrize(
+    ("info", "sentence"),
+    [
+        (_StatVfs(free_blocks=15), "full"),  # 60 KiB left: below the 64 KiB a write needs
+        (_StatVfs(free_blocks=1000, read_only=True), "read-only"),
+        (_StatVfs(free_blocks=16), None),  # exactly 64 KiB
+        (_StatVfs(free_blocks=10**6), None),
+    ],
+)
+def test_the_storage_condition_names_a_full_or_read_only_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, info: _StatVfs, sentence: str | None
+) -> None:
+    monkeypatch.setattr(storage.os, "statvfs", lambda _path: info)
+    condition = storage.storage_condition(tmp_path)
+    if sentence is None:
+        assert condition is None
+    else:
+        assert isinstance(condition, storage.DataNotWritable)
+        assert sentence in condition.user_message
+
+
+def test_a_data_that_cannot_be_asked_is_not_reported(tmp_path: Path) -> None:
+    assert storage.storage_condition(tmp_path / "absent") is None
+
+
+def test_writes_and_reads_leave_no_file_descriptor_open(tmp_path: Path) -> None:
+    descriptors = Path("/proc/self/fd")
+    before = len(list(descriptors.iterdir()))
+    for number in range(50):
+        storage.write_json(tmp_path / "doc.json", {"n": number}, keep_backup=True)
+        assert storage.read_json(tmp_path / "doc.json", use_backup=True) == {"n": number}
+    with pytest.raises(storage.UnusableFile):
+        _plant(tmp_path / "pipe.json", "fifo")
+        storage.load_document(tmp_path / "pipe.json")
+    assert len(list(descriptors.iterdir())) == before
