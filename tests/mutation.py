@@ -260,11 +260,10 @@ class Workspace:
 def run_module(
     workspace: Workspace, module: str, limit: int | None, rng: random.Random
 ) -> Iterator[tuple[Mutant, bool]]:
-    tests = TARGETS[module]
-    tests = tuple(t for t in tests if (REPO / t).exists())
+    tests = tuple(t for t in TARGETS[module] if (workspace.repo / t).exists())
     passed, baseline = workspace.run_tests(tests, timeout=600)
     if not passed:
-        raise SystemExit(f"{module}: its tests fail without any mutant: {' '.join(tests)}")
+        raise RuntimeError(f"{module}: its tests fail without any mutant: {' '.join(tests)}")
     chosen = mutants(module)
     if limit is not None and len(chosen) > limit:
         chosen = sorted(rng.sample(chosen, limit), key=lambda m: m.index)
@@ -299,11 +298,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for module in modules:
             killed = total = 0
-            for mutant, survived in run_module(workspace, module, args.limit, rng):
-                total += 1
-                killed += not survived
-                if survived:
-                    print(f"  survived {module}:{mutant.line}: {mutant.change}", flush=True)
+            try:
+                for mutant, survived in run_module(workspace, module, args.limit, rng):
+                    total += 1
+                    killed += not survived
+                    if survived:
+                        print(f"  survived {module}:{mutant.line}: {mutant.change}", flush=True)
+            except RuntimeError as err:
+                print(err, flush=True)
+                continue
             scores.append((module, killed, total))
             print(f"{module}: {killed}/{total} killed ({_percent(killed, total)})", flush=True)
     finally:

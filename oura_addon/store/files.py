@@ -315,10 +315,6 @@ def read_versioned(path: Path, parse: Callable[[Any], T] = _as_is) -> Versioned[
 def _describe(err: BaseException) -> str:
     if isinstance(err, UnusableFile):
         return str(err.reason)
-    if isinstance(err, json.JSONDecodeError):
-        return "not valid JSON"
-    if isinstance(err, UnicodeDecodeError):
-        return "not text"
     if isinstance(err, OSError):
         return err.strerror or type(err).__name__
     return str(err) or type(err).__name__
