@@ -182,3 +182,24 @@ def test_an_answer_dripped_byte_by_byte_ends_at_the_deadline(raw_server, tokens)
     error = OuraClient(server.url, tokens, policy=policy).sync([SLEEP], DAY, DAY).errors
     assert time.monotonic() - started < 5
     assert "in time" in error["daily_sleep"].user_message
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_chunked_answer_is_read_whole(raw_server, compressed: bool) -> None:
+    document = b'{"data": [1, 2, 3], "padding": "' + b"x" * 50_000 + b'"}'
+    payload = gzip.compress(document) if compressed else document
+
+    def answer(conn: socket.socket, _stop: threading.Event) -> None:
+        encoding = "Content-Encoding: gzip\r\n" if compressed else ""
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + f"Transfer-Encoding: chunked\r\n{encoding}Connection: close\r\n\r\n".encode()
+        )
+        for start in range(0, len(payload), 1000):
+            part = payload[start : start + 1000]
+            conn.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
+        conn.sendall(b"0\r\n\r\n")
+
+    raw_server.append(server := RawServer(answer))
+    response = RetryPolicy(attempts=1).send(new_session(), "GET", server.url)
+    assert response.content == document

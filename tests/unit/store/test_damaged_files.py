@@ -57,6 +57,11 @@ def _plant(path: Path, kind: str) -> None:
         path.write_text('{"poll_interval": ' + "9" * 5000 + "}")
     elif kind == "not_json":
         path.write_text("{not json")
+    elif kind == "other_owner":
+        if os.geteuid() != 0:
+            pytest.skip("giving a file to another user needs root")
+        path.write_text('{"poll_interval": 5}')
+        os.chown(path, 12345, 12345)
     else:
         raise AssertionError(kind)
 
@@ -72,6 +77,7 @@ KINDS = (
     "deep",
     "long_int",
     "not_json",
+    "other_owner",
 )
 REASONS = {
     "symlink": "link",
@@ -84,6 +90,7 @@ REASONS = {
     "deep": "nests deeper",
     "long_int": "number too large",
     "not_json": "not valid JSON",
+    "other_owner": "another user",
 }
 
 
