@@ -311,9 +311,8 @@ class HistoryImport:
             values = self._fetch(account, chunk, tz)
             if not any(values.values()):
                 return {}
-            return self._send(
-                session, stored.entity_prefix, group_sensors(chunk.group), values, job, chunk, tz
-            )
+            prefix, sensors = stored.entity_prefix, group_sensors(chunk.group)
+            return self._send(session, prefix, sensors, values, job.anchors, chunk, tz)
 
     def _fetch(self, account: str, chunk: jobs.Chunk, tz: tzinfo) -> DayValues:
         endpoints = [ENDPOINTS_BY_NAME[name] for name in GROUPS[chunk.group]]
@@ -330,13 +329,12 @@ class HistoryImport:
         prefix: str,
         sensors: tuple[StatisticSensor, ...],
         values: DayValues,
-        job: jobs.HistoryJob,
+        anchors: Mapping[str, float],
         chunk: jobs.Chunk,
         tz: tzinfo,
     ) -> dict[str, float]:
         """Import the chunk's rows; the new anchors of its daily totals."""
         assert self._statistics is not None
-        anchors = job.anchors
         new_anchors: dict[str, float] = {}
         dialect = self._statistics.dialect()
         # In MQTT mode a renamed entity keeps its statistics under its new id.
