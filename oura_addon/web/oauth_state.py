@@ -8,8 +8,9 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from oura_addon.errors import AddonError
 from oura_addon.i18n import _l
@@ -162,7 +163,7 @@ class PendingAuthorizations:
             del self._used[state]
 
 
-def _drop_oldest(table: dict[str, object] | dict[str, float] | dict[str, Pending]) -> None:
+def _drop_oldest(table: MutableMapping[str, Any]) -> None:
     """Keep ``table`` (insertion ordered) to MAX_STATES entries, the newest."""
     while len(table) > MAX_STATES:
         del table[next(iter(table))]
