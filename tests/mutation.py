@@ -198,27 +198,32 @@ class _Mutator(ast.NodeTransformer):
         return node
 
 
-def mutants(module: str) -> list[Mutant]:
-    tree = ast.parse((REPO / module).read_text(encoding="utf-8"))
+def mutants(module: str, root: Path = REPO) -> list[Mutant]:
+    tree = ast.parse((root / module).read_text(encoding="utf-8"))
     counter = _Mutator()
     counter.visit(tree)
     return [Mutant(module, i, line, change) for i, (line, change) in enumerate(counter.points)]
 
 
-def mutated_source(mutant: Mutant) -> str:
-    tree = ast.parse((REPO / mutant.module).read_text(encoding="utf-8"))
+def mutated_source(mutant: Mutant, root: Path = REPO) -> str:
+    tree = ast.parse((root / mutant.module).read_text(encoding="utf-8"))
     mutated = _Mutator(mutant.index).visit(copy.deepcopy(tree))
     return ast.unparse(ast.fix_missing_locations(mutated))
 
 
 class Workspace:
-    """A copy of the repository (package and tests) to mutate; ../shared linked beside it."""
+    """A copy of the repository (package and tests) to mutate; ../shared linked beside it.
+
+    The copy is the run's only source: editing the repository meanwhile changes nothing.
+    """
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="oura-mutation-"))
         self.repo = self.root / "repo"
+        self.pristine = self.root / "pristine"
         ignore = shutil.ignore_patterns(".venv", ".git", "__pycache__", "test-artifacts", "*.pyc")
         shutil.copytree(REPO, self.repo, ignore=ignore)
+        shutil.copytree(REPO / "oura_addon", self.pristine / "oura_addon", ignore=ignore)
         shared = REPO.parent / "shared"
         if shared.is_dir():
             (self.root / "shared").symlink_to(shared)
@@ -251,7 +256,7 @@ class Workspace:
         (self.repo / module).write_text(source, encoding="utf-8")
 
     def restore(self, module: str) -> None:
-        shutil.copyfile(REPO / module, self.repo / module)
+        shutil.copyfile(self.pristine / module, self.repo / module)
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -264,12 +269,12 @@ def run_module(
     passed, baseline = workspace.run_tests(tests, timeout=600)
     if not passed:
         raise RuntimeError(f"{module}: its tests fail without any mutant: {' '.join(tests)}")
-    chosen = mutants(module)
+    chosen = mutants(module, workspace.pristine)
     if limit is not None and len(chosen) > limit:
         chosen = sorted(rng.sample(chosen, limit), key=lambda m: m.index)
     for mutant in chosen:
         try:
-            workspace.write(module, mutated_source(mutant))
+            workspace.write(module, mutated_source(mutant, workspace.pristine))
             survived, _ = workspace.run_tests(tests, timeout=max(60.0, 5 * baseline))
         finally:
             workspace.restore(module)

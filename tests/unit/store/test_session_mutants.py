@@ -141,3 +141,29 @@ def test_stopping_logs_only_what_happened(
     assert busy.stop(timeout=WAIT) is True
     assert any(r.getMessage().startswith("Waited") for r in caplog.records)
     worker.join(WAIT)
+
+
+def test_a_forced_refresh_after_another_process_renewed_the_pair_spends_nothing(
+    store: AccountStore,
+) -> None:
+    store.save_tokens("me", token_set("old"))
+    calls: list[str] = []
+
+    def refresh(token: str) -> TokenSet:
+        calls.append(token)
+        return token_set("mine")
+
+    tokens = TokenSession(store, "me", refresh, clock=lambda: NOW)
+    assert tokens.access_token() == "access-old-secret"
+    store.save_tokens("me", token_set("theirs"))  # e.g. the history import refreshed it
+    # Oura refused "old" (handed out before): the newer stored pair is used as it is.
+    assert tokens.access_token(force_refresh=True) == "access-theirs-secret"
+    assert calls == []
+
+
+def test_a_successful_refresh_clears_an_old_auth_error(store: AccountStore) -> None:
+    store.save_tokens("me", token_set("old", expires_in=-1))
+    store.update("me", lambda document: {**document, "auth_error": "an old refusal"})
+    assert store.get("me").auth_error == "an old refusal"
+    TokenSession(store, "me", lambda _r: token_set("new"), clock=lambda: NOW).access_token()
+    assert store.get("me").auth_error is None
