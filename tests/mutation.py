@@ -101,6 +101,11 @@ class _Mutator(ast.NodeTransformer):
     def visit_arg(self, node: ast.arg) -> ast.AST:
         return node
 
+    def visit_Assign(self, node: ast.Assign) -> ast.AST:
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return node  # the names ``import *`` takes: no behaviour of the add-on
+        return self.generic_visit(node)
+
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
         if node.value is not None:
             node.value = self.visit(node.value)

@@ -80,3 +80,26 @@ def test_once_the_morning_is_in_it_is_not_asked_every_minute() -> None:
             state = schedule.observe(state, dict.fromkeys(names, True), NAMES, moment)
         moment += timedelta(minutes=1)
     assert requests_in_an_hour <= 1
+
+
+def test_every_night_plan_carries_the_reason_the_panel_explains() -> None:
+    before = fetched_all(at(6, 0))
+    assert due("daily_sleep", before, at(6, 0)).reason == "waiting_for_night"  # lead
+    assert due("daily_sleep", before, at(6, 0)).at == at(6, 1).timestamp()
+    assert due("daily_spo2", before, at(6, 0)).reason == "waiting_for_night"  # follower
+    outside = fetched_all(at(12, 0))
+    assert due("daily_sleep", outside, at(12, 0)).reason == "waiting_for_night"
+    early = fetched_all(at(4, 55))
+    assert due("daily_sleep", early, at(4, 55)).reason == "waiting_for_night"
+    morning = schedule.observe(before, {"daily_sleep": True}, NAMES, at(7, 31))
+    follows = due("daily_spo2", morning, at(7, 31))
+    assert (follows.reason, follows.at) == ("night_follows", at(7, 31).timestamp())
+    fetched = schedule.observe(morning, {"daily_spo2": False}, NAMES, at(7, 32))
+    settled = due("daily_spo2", fetched, at(7, 32))
+    assert settled.reason == "night_arrived"
+    assert settled.at == at(7, 32).timestamp() + POLICY.night_settled
+    for reason in ("waiting_for_night", "night_follows", "night_arrived"):
+        sentence = schedule.reason_text(
+            reason, at(8), schedule.ArrivalWindow(300, 660, False), POLICY
+        )
+        assert not sentence.startswith("next check"), reason
