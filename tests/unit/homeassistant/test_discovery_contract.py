@@ -4,13 +4,18 @@ exact keys it looks up, so a renamed key (``platform``, ``state_topic``,
 
 from __future__ import annotations
 
+import json
+
 from oura_addon import catalogue
 from oura_addon.homeassistant.discovery import (
     ADDON_AVAILABILITY_TOPIC,
     DEFAULT_ENTITY_ID,
     Device,
+    configuration_url,
+    device_messages,
     discovery_payload,
 )
+from oura_addon.states import EntityState
 
 DEVICE = Device("oura", "oura", "2f3a-user")
 
@@ -67,3 +72,48 @@ def test_the_device_and_origin_are_announced() -> None:
     ]
     assert payload["availability_mode"] == "all"
     assert payload["qos"] == 1
+
+
+def _messages(states: dict) -> dict[str, str]:
+    return dict(device_messages(DEVICE, states, configuration_url=configuration_url("/x/y")))
+
+
+def test_the_device_messages_say_online_until_the_account_is_disconnected() -> None:
+    link = catalogue.CONNECTED.entity_id("oura")
+    connected = EntityState(link, "on", {})
+    messages = _messages({connected.entity_id: connected})
+    assert messages["oura/oura_2f3a-user/availability"] == "online"
+    assert next(iter(messages)) == "homeassistant/device/oura_2f3a-user/config"
+    config = json.loads(messages["homeassistant/device/oura_2f3a-user/config"])
+    assert config["device"]["configuration_url"] == "homeassistant://x/y"
+    assert config["origin"]["sw_version"]
+    lost = EntityState(link, "off", {})
+    assert _messages({lost.entity_id: lost})["oura/oura_2f3a-user/availability"] == "offline"
+    assert _messages({})["oura/oura_2f3a-user/availability"] == "online"
+
+
+def test_a_state_message_carries_data_attributes_not_metadata() -> None:
+    state = EntityState(
+        "sensor.oura_sleep_score",
+        "81",
+        {"day": "2026-03-01", "icon": "mdi:x", "device_class": "d", "state_class": "m",
+         "unit_of_measurement": "u", "friendly_name": "f", "options": ["a"]},
+    )  # fmt: skip
+    message = _messages({state.entity_id: state})["oura/oura_2f3a-user/sleep_score"]
+    assert message == '{"attributes":{"day":"2026-03-01"},"state":"81"}'
+
+
+def test_display_precision_and_options_are_announced() -> None:
+    components = _components()
+    expected = {"h": 2, "°C": 2, "br/min": 1}
+    units = set()
+    for component in components.values():
+        unit = component.get("unit_of_measurement")
+        assert component.get("suggested_display_precision") == expected.get(unit), component
+        units.add(unit)
+    assert {"h", "br/min"} <= units  # the precisions are exercised
+    for description in catalogue.SENSORS:
+        if description.options:
+            assert components[description.key]["options"] == list(description.options)
+        else:
+            assert "options" not in components[description.key]
