@@ -78,3 +78,23 @@ def test_written_files_are_private_utf8_json(tmp_path: Path) -> None:
     storage.write_json(path, {"name": "Bjørn"})
     assert path.read_bytes().decode("utf-8") == json.dumps({"name": "Bjørn"}, indent=2)
     assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_the_log_says_which_copy_won(tmp_path: Path) -> None:
+    path = tmp_path / "doc.json"
+    storage.write_versioned(path, {"n": 1})
+    assert storage.read_versioned(path).source_label == "the file"
+    path.unlink()
+    assert storage.read_versioned(path).source_label == "the backup"
+    storage.backup_path(path).rename(tmp_path / ".doc.json.abc123.tmp")
+    newest = storage.read_versioned(path)
+    assert newest.source_label == "the copy an interrupted write left"
+    assert newest.value == {"n": 1}  # without its generation
+    assert newest.generation == 1
+
+
+def test_nesting_is_measured_outside_strings() -> None:
+    assert storage.json_depth("5") == 0
+    assert storage.json_depth('"[[[["') == 0
+    assert storage.json_depth('{"a": [1, {"b": []}]}') == 4
+    assert storage.json_depth('["]", ["\\\\"]]') == 2
