@@ -6,7 +6,6 @@ the panel can show what to fix while the add-on keeps running.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 
 from oura_addon.i18n import _l
 from oura_addon.oura.implementations import PORTALS
+from oura_addon.store.files import UnusableFile, load_document
 
 DEFAULT_OURA_API_URL = "https://api.ouraring.com"
 DEFAULT_OURA_AUTH_URL = "https://cloud.ouraring.com"
@@ -295,26 +295,15 @@ def _remote_urls(env: Mapping[str, str], defaults: Settings, problems: list[str]
 def read_options(path: Path) -> tuple[dict[str, object], list[str]]:
     """Read the Supervisor's options.json; a missing or broken file yields {} and a problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        options: object = load_document(path)
     except FileNotFoundError:
         return {}, [_l("No options file at %(path)s; using defaults.", path=str(path))]
-    except OSError as err:
+    except UnusableFile as err:
         return {}, [
             _l(
-                "Cannot read %(path)s (%(error)s); using defaults.",
+                "%(path)s is ignored: %(reason)s. Using defaults.",
                 path=str(path),
-                error=err.strerror or type(err).__name__,
-            )
-        ]
-    try:
-        options = json.loads(text)
-    except json.JSONDecodeError as err:
-        return {}, [
-            _l(
-                "%(path)s is not valid JSON (%(error)s at line %(line)s); using defaults.",
-                path=str(path),
-                error=err.msg,
-                line=err.lineno,
+                reason=err.reason,
             )
         ]
     if not isinstance(options, dict):

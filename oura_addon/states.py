@@ -21,7 +21,12 @@ class EntityState:
 
     @classmethod
     def from_json(cls, entity_id: str, body: Mapping[str, Any]) -> EntityState:
-        return cls(entity_id, str(body.get("state", UNKNOWN)), dict(body.get("attributes") or {}))
+        # Read back from /data: attributes of another shape are dropped, not a crash.
+        attributes = body.get("attributes")
+        if not isinstance(attributes, Mapping):
+            attributes = {}
+        state = body.get("state", UNKNOWN)
+        return cls(entity_id, state if isinstance(state, str) else UNKNOWN, dict(attributes))
 
 
 # The first account's entities are sensor.oura_*; every later one's sensor.oura_<name>_*.

@@ -38,6 +38,7 @@ from oura_addon.i18n import Day, Number, _l
 from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME
 from oura_addon.oura.errors import OuraApiError, RateLimited, Unauthorized
 from oura_addon.store.accounts import AccountStore, AuthLost
+from oura_addon.store.files import not_writable
 from oura_addon.store.import_jobs import JobStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -95,12 +96,19 @@ class HistoryImport:
         self._lock = threading.Lock()
         self._threads: dict[str, threading.Thread] = {}
         self._wake: dict[str, threading.Event] = {}
+        # Runs that stopped because /data refused their progress: what the panel shows.
+        self._halted: dict[str, str] = {}
         self._stopping = threading.Event()
 
     # -- what the panel and the scheduler call ------------------------------------------------
 
     def status(self, account: str) -> dict[str, Any]:
-        return jobs.status_json(self._store.load(account))
+        job = self._store.load(account)
+        with self._lock:
+            halted = self._halted.get(account)
+            if halted is not None and job.running and not self._alive(account):
+                job = jobs.failed(job, halted)
+        return jobs.status_json(job)
 
     def start(self, account: str, start: date | None = None) -> jobs.HistoryJob:
         """Start importing [start or the first day with data, yesterday]; raises HistoryBusy
@@ -108,11 +116,15 @@ class HistoryImport:
         end = self._yesterday()
         if start is not None and start > end:
             raise ValueError(_l("The start must be %(day)s or earlier.", day=Day(end)))
+        refusal = self._store.storage_condition()
+        if refusal is not None:
+            raise refusal  # started, it could store no progress
         with self._lock:
             if self._store.load(account).running and self._alive(account):
                 raise HistoryBusy(account)
             job = jobs.new_job(start, end, GROUPS, uuid.uuid4().hex)
             self._store.save(account, job)
+            self._halted.pop(account, None)
             self._spawn(account, job.run_id)
         _LOGGER.info("History import of %s started", account)
         return job
@@ -194,6 +206,14 @@ class HistoryImport:
     def _run_guarded(self, account: str, run_id: str) -> None:
         try:
             self._run(account, run_id)
+        except OSError as err:
+            named = not_writable(err)
+            if named is None:
+                raise
+            # Its progress cannot be stored: stop, say why; the stored cursors are intact.
+            _LOGGER.warning("History import of %s stopped: %s", account, named.user_message)
+            with self._lock:
+                self._halted[account] = named.user_message
         except Exception:  # a bug must never take the add-on down; the job says it failed
             _LOGGER.exception("History import of %s stopped unexpectedly", account)
             self._update(
@@ -283,19 +303,29 @@ class HistoryImport:
         if stored is None:
             raise AuthLost(account, _l("The account was removed."))
         tz = self._timezone()
+        if self._statistics is None:
+            self._fetch(account, chunk, tz)
+            return {}
+        # Home Assistant first: while its websocket is down, Oura is not asked at all.
+        with self._statistics.session() as session:
+            values = self._fetch(account, chunk, tz)
+            if not any(values.values()):
+                return {}
+            prefix, sensors = stored.entity_prefix, group_sensors(chunk.group)
+            return self._send(session, prefix, sensors, values, job.anchors, chunk, tz)
+
+    def _fetch(self, account: str, chunk: jobs.Chunk, tz: tzinfo) -> DayValues:
         endpoints = [ENDPOINTS_BY_NAME[name] for name in GROUPS[chunk.group]]
         client = self._oura_client(account)
         result = client.sync(endpoints, chunk.first, chunk.last, self._granted(account), tz=tz)
         if result.errors:
             raise next(iter(result.errors.values()))
         sensors = group_sensors(chunk.group)
-        values = daily_values(result.records, tz, sensors, first=chunk.first, last=chunk.last)
-        if self._statistics is None or not any(values.values()):
-            return {}
-        return self._send(stored.entity_prefix, sensors, values, job.anchors, chunk, tz)
+        return daily_values(result.records, tz, sensors, first=chunk.first, last=chunk.last)
 
     def _send(
         self,
+        session: StatisticsSession,
         prefix: str,
         sensors: tuple[StatisticSensor, ...],
         values: DayValues,
@@ -307,31 +337,30 @@ class HistoryImport:
         assert self._statistics is not None
         new_anchors: dict[str, float] = {}
         dialect = self._statistics.dialect()
-        with self._statistics.session() as session:
-            # In MQTT mode a renamed entity keeps its statistics under its new id.
-            current = self._statistics.registry_ids(session)
-            for sensor in sensors:
-                days = values.get(sensor.key) or {}
-                if not days:
-                    continue
-                default = statistic_id(prefix, sensor.key)
-                sid = current.get(default, default)
-                if not sensor.total:
-                    metadata = dialect.statistic_metadata(sid, sensor.unit)
-                    session.command(_import(metadata, mean_rows(days, tz)))
-                    continue
-                if sensor.key in anchors:
-                    anchor = anchors[sensor.key]
-                else:
-                    # The first chunk with data: continue from the rows Home Assistant holds.
-                    held = session.command(existing_rows_query(sid, chunk.first, chunk.last, tz))
-                    rows = held.get(sid, []) if isinstance(held, dict) else []
-                    days, anchor = sum_plan(days, rows, tz)
-                rows_out = sum_rows(days, anchor, tz)
-                if rows_out:
-                    metadata = dialect.statistic_metadata(sid, sensor.unit, total=True)
-                    session.command(_import(metadata, rows_out))
-                new_anchors[sensor.key] = anchor - sum(days.values())
+        # In MQTT mode a renamed entity keeps its statistics under its new id.
+        current = self._statistics.registry_ids(session)
+        for sensor in sensors:
+            days = values.get(sensor.key) or {}
+            if not days:
+                continue
+            default = statistic_id(prefix, sensor.key)
+            sid = current.get(default, default)
+            if not sensor.total:
+                metadata = dialect.statistic_metadata(sid, sensor.unit)
+                session.command(_import(metadata, mean_rows(days, tz)))
+                continue
+            if sensor.key in anchors:
+                anchor = anchors[sensor.key]
+            else:
+                # The first chunk with data: continue from the rows Home Assistant holds.
+                held = session.command(existing_rows_query(sid, chunk.first, chunk.last, tz))
+                rows = held.get(sid, []) if isinstance(held, dict) else []
+                days, anchor = sum_plan(days, rows, tz)
+            rows_out = sum_rows(days, anchor, tz)
+            if rows_out:
+                metadata = dialect.statistic_metadata(sid, sensor.unit, total=True)
+                session.command(_import(metadata, rows_out))
+            new_anchors[sensor.key] = anchor - sum(days.values())
         return new_anchors
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from oura_addon.catalogue import STATISTIC_SENSORS
+from oura_addon.errors import user_message
 from oura_addon.history_import.days import reconciled_sensors
 from oura_addon.homeassistant.dialect import Dialect, dialect_for
 from oura_addon.homeassistant.registry import CommandSession, statistic_ids
@@ -363,4 +364,7 @@ class StatisticsImporter:
             return {}
 
     def _save(self, known: Mapping[str, StatisticDays]) -> None:
-        storage.write_json(self._state_path, state_to_json(known))
+        try:
+            storage.write_json(self._state_path, state_to_json(known))
+        except OSError as err:  # /data full or read-only: days not noted are sent again
+            _LOGGER.warning("Could not save %s: %s", self._state_path.name, user_message(err))

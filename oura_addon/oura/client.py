@@ -17,7 +17,13 @@ from urllib.parse import quote
 
 import requests
 
-from oura_addon.http import RetryPolicy, new_session
+from oura_addon.http import (
+    AnswerTooLarge,
+    DeadlineExceeded,
+    RetryPolicy,
+    new_session,
+    parse_retry_after,
+)
 from oura_addon.i18n import _l
 from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME, Endpoint, Window
 from oura_addon.oura.errors import (
@@ -186,12 +192,7 @@ def error_for(response: requests.Response, endpoint: str) -> OuraApiError:
     if status == 404:
         return NotFound(endpoint)
     if status == 429:
-        retry_after = response.headers.get("Retry-After")
-        try:
-            seconds = float(retry_after) if retry_after is not None else None
-        except ValueError:
-            seconds = None
-        return RateLimited(endpoint, seconds)
+        return RateLimited(endpoint, parse_retry_after(response.headers.get("Retry-After")))
     if status in (400, 422):
         return InvalidRequest(endpoint, _detail(response))
     if status >= 500:
@@ -240,6 +241,10 @@ class OuraClient:
                 params=params,
                 headers={"Authorization": f"Bearer {token}"},
             )
+        except AnswerTooLarge:
+            raise ApiUnavailable(endpoint, _l("an answer too large to read")) from None
+        except DeadlineExceeded:
+            raise ApiUnavailable(endpoint, _l("no complete answer in time")) from None
         except requests.RequestException as err:
             _LOGGER.info("Oura %s: no answer (%s)", endpoint, type(err).__name__)
             raise ApiUnavailable(endpoint, _l("no answer")) from None

@@ -6,8 +6,13 @@ Messages never contain a token, an authorization code or the client secret: call
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from oura_addon.errors import AddonError
 from oura_addon.i18n import _l
+
+if TYPE_CHECKING:
+    from oura_addon.oura.tokens import TokenSet
 
 
 class OuraError(AddonError):
@@ -180,6 +185,23 @@ class OuraUnavailable(OAuthError):
             )
         )
         super().__init__(user_message or default)
+
+
+class RefreshTokenOnly(OuraUnavailable):
+    """Oura's refresh answer held a new refresh token but no access token.
+
+    The old refresh token is spent, so ``tokens`` (expired, with the new refresh token)
+    must be stored before this error goes further.
+    """
+
+    def __init__(self, tokens: TokenSet) -> None:
+        super().__init__(
+            _l(
+                "Oura's sign-in service answered without an access token. Its new refresh "
+                "token is stored and the next sync tries again."
+            )
+        )
+        self.tokens = tokens
 
 
 # --- Data API ---

@@ -33,6 +33,7 @@ from oura_addon.oura.errors import (
     OAuthError,
     OuraUnavailable,
     RedirectUriMismatch,
+    RefreshTokenOnly,
     UserLimitReached,
     WrongIssuer,
 )
@@ -47,7 +48,7 @@ from oura_addon.oura.implementations import (
     OAuthImplementation,
     new_code_verifier,
 )
-from oura_addon.oura.tokens import AppCredentials, TokenSet
+from oura_addon.oura.tokens import AppCredentials, RefreshOnlyAnswer, TokenSet
 
 if TYPE_CHECKING:
     from oura_addon.settings import Settings
@@ -468,6 +469,9 @@ class OAuthClient:
             if not isinstance(body, dict):
                 raise ValueError("not an object")
             return TokenSet.from_token_response(body)
+        except RefreshOnlyAnswer as answer:
+            _LOGGER.warning("Oura %s answered a refresh token without an access token", label)
+            raise RefreshTokenOnly(answer.tokens) from None
         except ValueError:
             _LOGGER.warning("Oura %s answered 200 without usable tokens", label)
             raise OuraUnavailable(

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from oura_addon.i18n import _l, stored_text
-from oura_addon.oura.errors import InvalidClient, InvalidGrant, OuraUnavailable
+from oura_addon.oura.errors import InvalidClient, InvalidGrant, OuraUnavailable, RefreshTokenOnly
 from oura_addon.oura.tokens import AppCredentials, TokenSet
 from oura_addon.store.accounts import (
     NOT_CONNECTED_MESSAGE,
@@ -125,9 +125,10 @@ class TokenSession:
     def _valid_token(self, force: bool, rejected: str | None) -> str:
         name = self._account
         renewed: TokenSet | None = None
+        partial: RefreshTokenOnly | None = None
 
         def refresh_if_due(document: Document) -> Document | None:
-            nonlocal renewed
+            nonlocal renewed, partial
             if not document.get("tokens"):
                 stored = document.get("auth_error")
                 raise AuthLost(name, stored_text(stored) if stored else NOT_CONNECTED_MESSAGE)
@@ -140,7 +141,13 @@ class TokenSession:
                 renewed = current
                 return None
             begin()
-            renewed = self._refreshed(current)
+            try:
+                renewed = self._refreshed(current)
+            except RefreshTokenOnly as err:
+                # The old refresh token is spent: keep the new one (its access token expired).
+                partial = err
+                kept = replace(err.tokens, scopes=current.scopes, scopes_known=current.scopes_known)
+                return {**document, "tokens": kept.to_json()}
             return {**document, "tokens": renewed.to_json(), "auth_error": None}
 
         # Single flight: the account's lock is held from the read to the stored new pair.
@@ -150,6 +157,8 @@ class TokenSession:
                 account = self._store.update(name, refresh_if_due)
             except CorruptFileError as err:
                 raise AuthLost(name, UNREADABLE_MESSAGE) from err
+        if partial is not None:
+            raise partial
         if account is None:
             raise AuthLost(name, NOT_CONNECTED_MESSAGE)
         assert renewed is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,47 @@ from oura_addon.oura.endpoints import bare_scope
 # A token is refreshed this long before it expires, or a tenth of its lifetime if shorter:
 # a token that lives under ten minutes would otherwise be refreshed on every request.
 MAX_REFRESH_MARGIN = 600.0
+
+
+# Oura's ``expires_in`` is trusted within these bounds; an absent one means a day.
+MIN_LIFETIME = 60.0
+MAX_LIFETIME = 30 * 86400.0
+DEFAULT_LIFETIME = 86400.0
+# Stored expiry times beyond this (year 5138) are damage: datetime cannot even show them.
+_LATEST_EXPIRY = 1e11
+
+
+def token_lifetime(expires_in: Any) -> float:
+    """Seconds a new token lives: ``expires_in`` bounded to [a minute, 30 days]; 0 is now."""
+    if expires_in is None or isinstance(expires_in, bool):
+        return DEFAULT_LIFETIME
+    try:
+        seconds = float(expires_in)
+    except (TypeError, ValueError, OverflowError):
+        return DEFAULT_LIFETIME
+    if math.isnan(seconds):
+        return DEFAULT_LIFETIME
+    if seconds <= 0:
+        return 0.0
+    return min(MAX_LIFETIME, max(MIN_LIFETIME, seconds))
+
+
+def _stored_time(value: Any) -> float:
+    """An epoch time read back from /data; non-finite or absurd ones mean "long ago"."""
+    seconds = float(value)
+    return seconds if math.isfinite(seconds) and 0 <= seconds <= _LATEST_EXPIRY else 0.0
+
+
+class RefreshOnlyAnswer(ValueError):
+    """Oura answered a new refresh token without an access token.
+
+    The old refresh token is spent by then, so ``tokens`` (an expired pair with the new
+    refresh token) must be stored: the next refresh uses it.
+    """
+
+    def __init__(self, tokens: TokenSet) -> None:
+        super().__init__("token response has a refresh_token but no access_token")
+        self.tokens = tokens
 
 
 def refresh_margin(lifetime: float | None) -> float:
@@ -63,15 +105,14 @@ class TokenSet:
         """Build from Oura's token endpoint JSON; raises ValueError when it is unusable."""
         access = body.get("access_token")
         refresh = body.get("refresh_token")
-        if not isinstance(access, str) or not access or not isinstance(refresh, str) or not refresh:
-            raise ValueError("token response lacks access_token or refresh_token")
-        try:
-            expires_in = float(body.get("expires_in") or 86400)
-        except (TypeError, ValueError):
-            expires_in = 86400.0
+        issued = time.time() if now is None else now
+        if not isinstance(refresh, str) or not refresh:
+            raise ValueError("token response lacks a refresh_token")
+        if not isinstance(access, str) or not access:
+            raise RefreshOnlyAnswer(cls("", refresh, expires_at=issued, issued_at=issued))
+        expires_in = token_lifetime(body.get("expires_in"))
         scope = body.get("scope")
         scopes = normalize_scopes(scope.split()) if isinstance(scope, str) else ()
-        issued = time.time() if now is None else now
         return cls(
             access_token=access,
             refresh_token=refresh,
@@ -111,15 +152,21 @@ class TokenSet:
         """Inverse of ``to_json``; raises ValueError on a malformed document."""
         try:
             issued = data.get("issued_at")
+            scopes = data.get("scopes") or ()
+            # A damaged scope list is unknown (grants everything), never characters.
+            listed = isinstance(scopes, list | tuple)
+            access, refresh = data["access_token"], data["refresh_token"]
+            if not isinstance(access, str) or not isinstance(refresh, str) or not refresh:
+                raise TypeError("the tokens are not text")
             return cls(
-                access_token=str(data["access_token"]),
-                refresh_token=str(data["refresh_token"]),
-                expires_at=float(data["expires_at"]),
-                scopes=normalize_scopes(str(s) for s in data.get("scopes") or ()),
+                access_token=access,
+                refresh_token=refresh,
+                expires_at=_stored_time(data["expires_at"]),
+                scopes=normalize_scopes(str(s) for s in scopes) if listed else (),
                 token_type=str(data.get("token_type") or "Bearer"),
                 # Documents stored before the flag existed: listed scopes were reported.
-                scopes_known=bool(data.get("scopes_known", bool(data.get("scopes")))),
-                issued_at=float(issued) if issued is not None else None,
+                scopes_known=listed and bool(data.get("scopes_known", bool(scopes))),
+                issued_at=_stored_time(issued) if issued is not None else None,
             )
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
             raise ValueError(f"malformed token document: {err}") from err

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta, tzinfo
 
 from oura_addon import catalogue
+from oura_addon.errors import user_message
 from oura_addon.history_import.days import reconciled_endpoints, reconciled_sensors, since
 from oura_addon.homeassistant import (
     HomeAssistantClient,
@@ -259,7 +260,10 @@ class Scheduler:
             return
         if outcome.keep_trends:
             trends = {s.key: outcome.daily.get(s.key, {}) for s, _ in catalogue.TRENDS}
-            self._trends.merge(name, trends, outcome.today)
+            try:
+                self._trends.merge(name, trends, outcome.today)
+            except (OSError, ValueError, TypeError) as err:  # an extra: sensors go on
+                _LOGGER.warning("Could not keep the trends of %s: %s", name, user_message(err))
         self._publish(outcome.states)
         self._announce(name, prefix, outcome)
         if self._notifier.is_notified(prefix):

@@ -7,13 +7,14 @@ like the real ones for any valid token.
 
 from __future__ import annotations
 
+import gzip
 from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
 from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME, Endpoint, Window
-from oura_addon.simulator.faults import FORBID, RATE_LIMIT, SERVER_ERROR
+from oura_addon.simulator.faults import FORBID, HUGE_ANSWER, RATE_LIMIT, SERVER_ERROR, Fault
 from oura_addon.simulator.oauth import Unauthorized
 from oura_addon.simulator.queries import (
     Cursor,
@@ -107,6 +108,8 @@ def blueprint(simulator: Simulator) -> Blueprint:
         if isinstance(allowed, Response):
             return allowed
         user, scopes = allowed
+        if (fault := simulator.faults.take(HUGE_ANSWER, endpoint.name)) is not None:
+            return _huge(fault)
         try:
             if endpoint.window is Window.SINGLE:
                 info = simulator.personal_info(user)
@@ -133,6 +136,18 @@ def blueprint(simulator: Simulator) -> Blueprint:
         return _json(document)
 
     return routes
+
+
+def _huge(fault: Fault) -> Response:
+    """An empty page padded to ``fault.size`` bytes; gzip-encoded when ``compressed``."""
+    head, tail = b'{"data": [], "next_token": null, "padding": "', b'"}'
+    body = head + b" " * (fault.size - len(head) - len(tail)) + tail
+    response = Response(
+        gzip.compress(body, 9) if fault.compressed else body, mimetype="application/json"
+    )
+    if fault.compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 def _listing(simulator: Simulator, endpoint: Endpoint, user: int) -> dict[str, Any]:

@@ -19,6 +19,10 @@ SLOW = "slow"
 DROP_CONNECTION = "drop_connection"
 FORBID = "forbid"
 REFUSE_TOKEN_ENDPOINT = "refuse_token_endpoint"
+# Absurd but well-formed answers: a token answer with an absurd ``expires_in`` or without
+# its access token, and a data page of ``size`` bytes (gzip-compressed: a bomb).
+ABSURD_TOKEN = "absurd_token"
+HUGE_ANSWER = "huge_answer"
 # Targets of the OAuth routes; faults without an endpoint leave them alone.
 OAUTH_TARGET_PREFIX = "oauth_"
 TOKEN_ENDPOINT = "oauth_token"
@@ -38,6 +42,9 @@ class Fault:
     status: int = 0
     retry_after: int = 0
     seconds: float = 0.0
+    size: int = 0
+    compressed: bool = False
+    drop_access_token: bool = False
 
     def applies_to(self, target: str) -> bool:
         if self.endpoint is not None:
@@ -101,6 +108,37 @@ class Faults:
             raise ValueError(f"token endpoint status must be 4xx or 5xx, got {status}")
         self._arm(Fault(REFUSE_TOKEN_ENDPOINT, _count(count), TOKEN_ENDPOINT, status=status))
 
+    def absurd_token(
+        self,
+        expires_in: float | None = None,
+        count: int | None = 1,
+        drop_access_token: bool = False,
+    ) -> None:
+        """The next ``count`` successful token answers carry ``expires_in`` (any float,
+        infinity included), or lack their access token (the refresh token still rotates)."""
+        self._arm(
+            Fault(
+                ABSURD_TOKEN,
+                _count(count),
+                TOKEN_ENDPOINT,
+                seconds=float("nan") if expires_in is None else float(expires_in),
+                drop_access_token=drop_access_token,
+            )
+        )
+
+    def huge_answer(
+        self,
+        size: int,
+        count: int | None = 1,
+        endpoint: str | None = None,
+        compressed: bool = False,
+    ) -> None:
+        """The next ``count`` data answers are ``size`` bytes of valid JSON (gzip when
+        ``compressed``: a few hundred KB on the wire)."""
+        if size < 64:
+            raise ValueError("size must be at least 64 bytes")
+        self._arm(Fault(HUGE_ANSWER, _count(count), endpoint, size=size, compressed=compressed))
+
     def expire_tokens(self) -> None:
         """Every access token issued so far expires now (refresh tokens still work)."""
         self._tokens.expire_access_tokens()
@@ -157,6 +195,17 @@ class Faults:
                 self.forbid(endpoint, spec.get("count"))
             elif kind == REFUSE_TOKEN_ENDPOINT:
                 self.refuse_token_endpoint(count, int(spec.get("status", 503)))
+            elif kind == ABSURD_TOKEN:
+                expires_in = spec.get("expires_in")
+                self.absurd_token(
+                    None if expires_in is None else float(expires_in),
+                    count,
+                    bool(spec.get("drop_access_token", False)),
+                )
+            elif kind == HUGE_ANSWER:
+                self.huge_answer(
+                    int(spec["size"]), count, endpoint, bool(spec.get("compressed", False))
+                )
             elif kind == "expire_tokens":
                 self.expire_tokens()
             elif kind == "revoke":
@@ -164,5 +213,5 @@ class Faults:
                 self.revoke(None if user is None else int(user))
             else:
                 raise ValueError(f"unknown fault {kind!r}")
-        except (TypeError, ValueError) as err:
+        except (TypeError, ValueError, KeyError) as err:
             raise ValueError(f"bad {kind} fault: {err}") from err

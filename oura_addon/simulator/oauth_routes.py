@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from oura_addon.oura.endpoints import SCOPE_LABELS
 from oura_addon.simulator.data import personal_info
-from oura_addon.simulator.faults import REFUSE_TOKEN_ENDPOINT, TOKEN_ENDPOINT
+from oura_addon.simulator.faults import ABSURD_TOKEN, REFUSE_TOKEN_ENDPOINT, TOKEN_ENDPOINT
 from oura_addon.simulator.oauth import Grant, OAuthError
 from oura_addon.simulator.oauth_identity import CLASSIC, NEW, Provider, issuer_url
 from oura_addon.simulator.state import Simulator
@@ -193,6 +193,12 @@ def blueprint(simulator: Simulator) -> Blueprint:
                 body = simulator.tokens.refresh(client_id, request.form.get("refresh_token"))
         except OAuthError as error:
             return _token_error(error)
+        if (absurd := simulator.faults.take(ABSURD_TOKEN, TOKEN_ENDPOINT)) is not None:
+            body = dict(body)
+            if absurd.drop_access_token:
+                body.pop("access_token", None)
+            if absurd.seconds == absurd.seconds:  # NaN: leave expires_in as it was
+                body["expires_in"] = absurd.seconds
         response = jsonify(body)
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"

@@ -25,15 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from oura_addon.errors import AddonError, InvalidInput
-from oura_addon.i18n import _l, stored_text
+from oura_addon.i18n import Number, _l, stored_text
 from oura_addon.oura.endpoints import DEFAULT_SCOPES
 from oura_addon.oura.tokens import TokenSet
 from oura_addon.states import entity_prefix
 from oura_addon.store.files import (
     CorruptFileError,
+    DataNotWritable,
     Versioned,
     backup_path,
     delete_with_backup,
+    not_writable,
     read_versioned,
     recover,
     write_versioned,
@@ -61,6 +63,13 @@ NOT_CONNECTED_MESSAGE = _l("This account is not connected yet; connect it from t
 REFUSED_MESSAGE = _l("Oura refused the stored authorization; reconnect this account.")
 
 _NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
+# An Oura app Oura has not approved serves 10 users; twice that covers every household
+# and keeps the status call quick.
+MAX_ACCOUNTS = 20
+TOO_MANY_MESSAGE = _l(
+    "The add-on keeps at most %(count)s accounts; remove one before adding another.",
+    count=Number(MAX_ACCOUNTS),
+)
 # Bad names are echoed in messages, but never more of them than this.
 ECHO_LIMIT = 64
 
@@ -68,6 +77,13 @@ Document = dict[str, Any]
 # Called by create() under the registry lock with the new prefix and the ones taken;
 # raises ValueError (with a sentence for the user) to refuse the name.
 PrefixCheck = Callable[[str, Collection[str]], None]
+
+
+class TooManyAccounts(InvalidInput):
+    """Another account would pass MAX_ACCOUNTS."""
+
+    def __init__(self) -> None:
+        super().__init__(TOO_MANY_MESSAGE)
 
 
 class AuthLost(AddonError):
@@ -88,6 +104,7 @@ def excerpt(name: object) -> str:
 
 def validate_name(name: str) -> str:
     """Return ``name`` if it is a usable account name, else raise InvalidInput saying why."""
+    # fullmatch over the whole string: no trailing newline or control character slips by.
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
         raise InvalidInput(
             _l(
@@ -210,6 +227,11 @@ class AccountStore:
         self._locks_guard = threading.Lock()
         self._account_locks: dict[str, threading.RLock] = {}
         self._reported: dict[str, str] = {}  # account -> last problem logged at warning level
+        # Changes /data refused (full or read-only), newest first in every read and written
+        # as soon as it takes them: a refreshed pair exists nowhere else.
+        self._unsaved: dict[str, Document] = {}
+        # Accounts being removed in the background: hidden at once, deleted when done.
+        self._removing: set[str] = set()
 
     validate_name = staticmethod(validate_name)
 
@@ -267,8 +289,60 @@ class AccountStore:
         return newest
 
     def _read_document(self, name: str) -> Document | None:
+        with self._locks_guard:
+            unsaved = self._unsaved.get(name)
+        if unsaved is not None:
+            self._try_to_save(name, unsaved)
+            return dict(unsaved)
         newest = self._read(name)
         return newest.value if newest else None
+
+    def _try_to_save(self, name: str, unsaved: Document) -> None:
+        """Write a kept change if /data takes it now; never waits for the account's lock."""
+        with self._locks_guard:
+            lock = self._account_locks.setdefault(name, threading.RLock())
+        if not lock.acquire(blocking=False):
+            return  # its holder writes (or keeps) a newer change itself
+        try:
+            with self._locks_guard:
+                if self._unsaved.get(name) is not unsaved:
+                    return
+            try:
+                self._write_document(unsaved)
+            except DataNotWritable:
+                return
+            with self._locks_guard:
+                if self._unsaved.get(name) is unsaved:
+                    del self._unsaved[name]
+            _LOGGER.info("Account %s: the change kept in memory is now stored", name)
+        finally:
+            lock.release()
+
+    def _store_or_keep(self, document: Document) -> None:
+        """Write ``document``; when /data refuses (full, read-only), keep it in memory."""
+        name = document["name"]
+        try:
+            self._write_document(document)
+        except DataNotWritable as err:
+            with self._locks_guard:
+                self._unsaved[name] = document
+            self._warn_once(
+                name,
+                f"Account {name}: {err.user_message} Its change is kept in memory and stored "
+                "as soon as /data takes it.",
+            )
+            return
+        with self._locks_guard:
+            self._unsaved.pop(name, None)
+
+    def unsaved(self) -> list[str]:
+        """Accounts whose newest change only memory holds (/data refused it)."""
+        with self._locks_guard:
+            names = list(self._unsaved)
+        for name in names:
+            self._read_document(name)  # one more try each time somebody asks
+        with self._locks_guard:
+            return sorted(self._unsaved)
 
     def _warn_once(self, name: str, message: str) -> None:
         # The panel lists accounts every few seconds: say it once, not on every poll.
@@ -278,9 +352,15 @@ class AccountStore:
         _LOGGER.log(logging.DEBUG if repeated else logging.WARNING, "%s", message)
 
     def _write_document(self, document: Mapping[str, Any]) -> None:
-        self._ensure_dir()
         self._announce(document)
-        write_versioned(self._path(document["name"]), dict(document))
+        try:
+            self._ensure_dir()
+            write_versioned(self._path(document["name"]), dict(document))
+        except OSError as err:
+            named = not_writable(err)
+            if named is None or named is err:
+                raise
+            raise named from err
 
     def _announce(self, document: Mapping[str, Any]) -> None:
         tokens = document.get("tokens")
@@ -337,7 +417,11 @@ class AccountStore:
         """Every account, oldest first; unreadable ones show as needing a reconnect."""
         readable: list[Account] = []
         unreadable: list[str] = []
+        with self._locks_guard:
+            removing = set(self._removing)
         for name in self._stored_names():
+            if name in removing:
+                continue
             try:
                 document = self._read_document(name)
             except CorruptFileError:
@@ -355,6 +439,9 @@ class AccountStore:
             validate_name(name)
         except ValueError:
             return None
+        with self._locks_guard:
+            if name in self._removing:
+                return None
         try:
             document = self._read_document(name)
         except CorruptFileError:
@@ -373,7 +460,18 @@ class AccountStore:
             existing = self.get(name)
             if existing is not None:
                 return existing
-            taken = self._taken_prefixes(name)
+            with self._locks_guard:
+                if name in self._removing:
+                    raise InvalidInput(
+                        _l(
+                            "The account %(name)r is still being removed; try again in a moment.",
+                            name=name,
+                        )
+                    )
+            others = self.list()
+            if len(others) >= MAX_ACCOUNTS:
+                raise TooManyAccounts()
+            taken = self._taken_prefixes(name, others)
             prefix = entity_prefix(name, taken)
             if check is not None:
                 check(prefix, taken)
@@ -382,11 +480,24 @@ class AccountStore:
             _LOGGER.info("Account %s created (entity prefix %s)", name, prefix)
             return _account_view(document)
 
+    def begin_removal(self, name: str) -> None:
+        """Hide the account from now on; ``delete`` (which may wait for a refresh holding
+        the account's lock) finishes its removal."""
+        validate_name(name)
+        with self._locks_guard:
+            self._removing.add(name)
+
     def delete(self, name: str) -> None:
         """Forget the account: its file, its backup and any temp copies."""
         validate_name(name)
         with self.locked(name), self._registry_lock:
-            delete_with_backup(self._path(name))
+            with self._locks_guard:
+                self._unsaved.pop(name, None)
+            try:
+                delete_with_backup(self._path(name))
+            finally:
+                with self._locks_guard:
+                    self._removing.discard(name)
         _LOGGER.info("Account %s deleted", name)
 
     # ----- documents -----------------------------------------------------------------------
@@ -402,7 +513,8 @@ class AccountStore:
 
         ``change`` gets a copy and returns the document to store, or None to store nothing;
         exceptions it raises propagate and store nothing. The result is on disk before this
-        returns. An unreadable document is replaced by a fresh one that keeps the prefix.
+        returns, or, when /data is full or read-only, kept in memory until it can be.
+        An unreadable document is replaced by a fresh one that keeps the prefix.
         Returns the new view; None for an absent account (unless ``create``), so a late
         writer never brings a removed account back.
         """
@@ -427,7 +539,7 @@ class AccountStore:
             changed = change(dict(document))
             if changed is None:
                 return _account_view(document)
-            self._write_document(changed)
+            self._store_or_keep(changed)
             return _account_view(changed)
 
     def save_tokens(

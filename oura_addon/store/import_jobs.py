@@ -17,9 +17,14 @@ class JobStore:
     def __init__(self, data_dir: Path) -> None:
         self._dir = data_dir / "history_import"
         self._lock = threading.Lock()
+        self._reported: set[str] = set()  # accounts whose unreadable job was logged
 
     def _path(self, account: str) -> Path:
         return self._dir / f"{account}.json"
+
+    def storage_condition(self) -> storage.DataNotWritable | None:
+        """Whether /data is full or read-only now (a job started then could not be saved)."""
+        return storage.storage_condition(self._dir.parent)
 
     def exists(self, account: str) -> bool:
         return self._path(account).exists()
@@ -50,8 +55,10 @@ class JobStore:
 
     def _load(self, account: str) -> HistoryJob:
         try:
-            stored = from_json(storage.read_json(self._path(account)))
-        except storage.CorruptFileError:
-            _LOGGER.warning("The history import progress of %s was unreadable", account)
+            stored = storage.read_json(self._path(account), shape=from_json)
+        except storage.CorruptFileError as err:
+            if account not in self._reported:  # the panel asks every few seconds
+                self._reported.add(account)
+                _LOGGER.warning("History import progress of %s ignored: %s", account, err)
             stored = None
         return stored or HistoryJob()

@@ -30,11 +30,13 @@ class TrendStore:
 
     def load(self, account: str) -> dict[str, dict[str, float]]:
         try:
-            data = storage.read_json(self._path(account))
-        except storage.CorruptFileError:
-            _LOGGER.warning("Trend history of %s was unreadable; starting it again", account)
+            data = storage.read_json(self._path(account), shape=_trend_values)
+        except storage.CorruptFileError as err:
+            _LOGGER.warning(
+                "Trend history of %s was unreadable (%s); starting it again", account, err
+            )
             return {}
-        return data if isinstance(data, dict) else {}
+        return data or {}
 
     def merge(
         self, account: str, fresh: Mapping[str, Mapping[str, float]], today: date
@@ -54,3 +56,27 @@ class TrendStore:
 
     def delete(self, account: str) -> None:
         storage.delete_with_backup(self._path(account))
+
+
+def _trend_values(raw: object) -> dict[str, dict[str, float]]:
+    """Metric -> ISO day -> number; entries of any other shape are dropped."""
+    if not isinstance(raw, dict):
+        raise ValueError("not a JSON object")
+    values: dict[str, dict[str, float]] = {}
+    for metric, days in raw.items():
+        if not isinstance(days, dict):
+            continue
+        values[metric] = {
+            day: float(value)
+            for day, value in days.items()
+            if isinstance(value, int | float) and not isinstance(value, bool) and _is_day(day)
+        }
+    return values
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

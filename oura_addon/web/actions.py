@@ -7,6 +7,7 @@ user and the HTTP status to answer with; nothing is half-stored on failure.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +22,8 @@ from oura_addon.oura.errors import OAuthError, OuraUnavailable, RedirectUriMisma
 from oura_addon.oura.implementations import PORTAL_NEW, PORTALS
 from oura_addon.oura.tokens import AppCredentials
 from oura_addon.services import Services
-from oura_addon.store.accounts import ECHO_LIMIT
+from oura_addon.store.accounts import ECHO_LIMIT, MAX_ACCOUNTS, TOO_MANY_MESSAGE
+from oura_addon.store.files import DataNotWritable
 from oura_addon.web.oauth_state import Pending, PendingAuthorizations
 
 if TYPE_CHECKING:
@@ -33,6 +35,9 @@ NO_CREDENTIALS_MESSAGE = _l("Enter your Oura app's client id and secret first.")
 NO_HISTORY_MESSAGE = _l(
     "No Home Assistant is connected, so there is nowhere to import the history to."
 )
+# A removal answers within this; what is left (a refresh Oura is slow to answer, Home
+# Assistant's entities) finishes in the background.
+REMOVAL_ANSWER_SECONDS = 2.0
 
 
 class ActionError(Exception):
@@ -106,14 +111,22 @@ def require_account(services: Services, name: str) -> Account:
     return account
 
 
+def storage_refusal(err: DataNotWritable) -> ActionError:
+    """/data full or read-only: nothing was stored, and the sentence says why (no 500)."""
+    return ActionError("storage", err.user_message, 507)
+
+
 def add_account(services: Services, name: str) -> Account:
-    name = (name or "").strip()
+    # Spaces a user typed around the name go; any other character is judged by the rule.
+    name = (name or "").strip(" ")
     try:
         services.accounts.validate_name(name)
     except ValueError as err:
         raise ActionError("bad_name", user_message(err)) from err
     if services.accounts.get(name) is not None:
         raise ActionError("exists", _l("An account named %(name)r already exists.", name=name), 409)
+    if len(services.accounts.list()) >= MAX_ACCOUNTS:
+        raise ActionError("too_many", TOO_MANY_MESSAGE, 409)
     clashes: list[str] = []
 
     def refuse_clash(prefix: str, taken: Collection[str]) -> None:
@@ -124,6 +137,8 @@ def add_account(services: Services, name: str) -> Account:
 
     try:
         return services.accounts.create(name, check=refuse_clash)
+    except DataNotWritable as err:
+        raise storage_refusal(err) from err
     except ValueError as err:
         if clashes:
             message = _l(
@@ -174,6 +189,8 @@ def save_credentials(
         )
     try:
         services.credentials.save(client_id.strip(), client_secret.strip(), portal)
+    except DataNotWritable as err:
+        raise storage_refusal(err) from err
     except ValueError as err:
         raise ActionError("bad_credentials", user_message(err)) from err
     if portal is not None:
@@ -316,9 +333,33 @@ def _email_of(services: Services, name: str) -> str | None:
     return email if isinstance(email, str) and email else None
 
 
-def remove_account(services: Services, name: str) -> bool:
-    """Revoke (best effort), remove the entities, forget the account; True if revoked."""
+def remove_account(
+    services: Services, name: str, wait: float = REMOVAL_ANSWER_SECONDS
+) -> bool | None:
+    """Hide the account at once, then revoke (best effort), remove the entities and forget
+    it; True if revoked, None when that is still going on after ``wait`` seconds."""
     account = require_account(services, name)
+    services.accounts.begin_removal(name)
+    done = threading.Event()
+    revoked: list[bool] = []
+
+    def finish() -> None:
+        try:
+            revoked.append(_remove(services, account))
+        except Exception:  # the account is hidden; a restart shows it again to remove
+            _LOGGER.exception("Removing %s failed", name)
+        finally:
+            done.set()
+
+    threading.Thread(target=finish, name=f"oura-remove-{name}", daemon=True).start()
+    if done.wait(wait):
+        return bool(revoked and revoked[0])
+    _LOGGER.info("Account %s: its removal goes on in the background", name)
+    return None
+
+
+def _remove(services: Services, account: Account) -> bool:
+    name = account.name
     revoked = False
     try:
         tokens = services.accounts.tokens(name)
@@ -370,6 +411,8 @@ def start_history(services: Services, name: str, start: Any) -> dict[str, Any]:
             raise ActionError("bad_start", _l("Send the start as a date: YYYY-MM-DD."))
     try:
         services.history.start(name, day)
+    except DataNotWritable as err:
+        raise storage_refusal(err) from err
     except HistoryBusy:
         raise ActionError(
             "history_running", _l("An import is running; cancel it or wait until it ends."), 409

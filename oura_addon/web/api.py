@@ -98,7 +98,7 @@ def add_account() -> tuple[Response, int]:
     if not isinstance(name, str):
         raise ActionError("bad_name", _l("Send the account name as text."))
     # Names are lower-case: "Partner" is the account "partner", not a refusal.
-    account = actions.add_account(web_context().services, name.strip().lower())
+    account = actions.add_account(web_context().services, name.lower())
     return jsonify({"name": account.name, "entity_prefix": account.entity_prefix}), 201
 
 
@@ -204,4 +204,5 @@ def delete_account(name: str) -> Response:
     ctx = web_context()
     revoked = actions.remove_account(ctx.services, name)
     ctx.sign_ins.forget(name)
-    return jsonify({"deleted": True, "revoked": revoked})
+    # finishing: Oura and Home Assistant are still being told (the account is gone already).
+    return jsonify({"deleted": True, "revoked": revoked is True, "finishing": revoked is None})

@@ -9,13 +9,17 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from oura_addon.errors import AddonError
 from oura_addon.i18n import _l
 
 STATE_LIFETIME_SECONDS = 600  # Oura's authorization codes live 10 minutes as well.
+# Authorizations and used states kept at most; past it the oldest go first (a flood of
+# Connect clicks must not grow memory, and a real user's newest click still works).
+MAX_STATES = 200
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class PendingAuthorizations:
         with self._lock:
             self._forget_old()
             self._pending[state] = Pending(account, redirect_uri, self._clock() + self._lifetime)
+            _drop_oldest(self._pending)
         return state
 
     def bind(self, state: str, portal: str, code_verifier: str | None) -> None:
@@ -97,6 +102,7 @@ class PendingAuthorizations:
             pending = self._take(state, account)
             self._used[state] = pending.expires_at
             self._answering[pending.account] = pending.expires_at
+            _drop_oldest(self._used)
             return pending
 
     def consume_latest(self, account: str) -> Pending:
@@ -119,6 +125,7 @@ class PendingAuthorizations:
             pending = self._pending.pop(state)
             self._used[state] = pending.expires_at
             self._answering[pending.account] = pending.expires_at
+            _drop_oldest(self._used)
             return pending
 
     def cancel(self, account: str) -> bool:
@@ -128,6 +135,7 @@ class PendingAuthorizations:
             states = [s for s, p in self._pending.items() if p.account == account]
             for state in states:
                 self._cancelled[state] = max(self._pending.pop(state).expires_at, now + 3600)
+            _drop_oldest(self._cancelled)
             self._answering.pop(account, None)
             return bool(states)
 
@@ -203,3 +211,9 @@ class PendingAuthorizations:
             del self._cancelled[state]
         for account in [a for a, until in self._answering.items() if until <= now]:
             del self._answering[account]
+
+
+def _drop_oldest(table: MutableMapping[str, Any]) -> None:
+    """Keep ``table`` (insertion ordered) to MAX_STATES entries, the newest."""
+    while len(table) > MAX_STATES:
+        del table[next(iter(table))]

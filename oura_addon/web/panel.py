@@ -5,6 +5,8 @@ Forms redirect back (post/redirect/get) with a flashed message, so a reload neve
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -15,6 +17,7 @@ from oura_addon.web.context import web_context
 from oura_addon.web.language import translator
 from oura_addon.web.views import (
     account_view,
+    addon_problems,
     collect_accounts,
     collect_home_assistant,
     credentials_description,
@@ -28,7 +31,8 @@ def _page_data() -> dict:
     ctx = web_context()
     home_assistant = collect_home_assistant(ctx.services)
     return {
-        "settings": ctx.services.settings,
+        # The page lists the options' problems with /data's condition (full, read-only).
+        "settings": replace(ctx.services.settings, problems=addon_problems(ctx.services)),
         "credentials": credentials_description(ctx.services),
         "home_assistant": home_assistant,
         # Without one (the demo without --ha-url) nothing is published or imported.
@@ -85,7 +89,7 @@ def save_credentials() -> Response:
 @bp.post("/accounts")
 def add_account() -> Response:
     try:
-        created = actions.add_account(web_context().services, request.form.get("name", ""))
+        created = actions.add_account(web_context().services, request.form.get("name", "").lower())
         _flash(
             _l("Account %(name)r added: click Connect to link it to Oura.", name=created.name),
             "info",
@@ -111,7 +115,12 @@ def disconnect_account(name: str) -> Response:
         revoked = actions.remove_account(web_context().services, name)
         web_context().sign_ins.forget(name)
         message = (
-            _l("Account %(name)r disconnected and its entities removed.", name=name)
+            _l(
+                "Account %(name)r disconnected; its entities are being removed in the background.",
+                name=name,
+            )
+            if revoked is None
+            else _l("Account %(name)r disconnected and its entities removed.", name=name)
             if revoked
             else _l(
                 "Account %(name)r disconnected and its entities removed (Oura could not be "

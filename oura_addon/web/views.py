@@ -29,6 +29,7 @@ from oura_addon.services import (
     Services,
 )
 from oura_addon.states import EntityState
+from oura_addon.store.files import storage_condition
 from oura_addon.store.trends import TREND_DAYS
 from oura_addon.web.charts import render_trend_chart
 from oura_addon.web.sign_in import SignIn, SignIns
@@ -524,6 +525,25 @@ def publish_document(services: Services, translator: Translator | None = None) -
     return document | {"summary": publish_summary(state, translator)}
 
 
+def addon_problems(services: Services) -> tuple[str, ...]:
+    """The options' problems, then /data's condition (full or read-only) and what only
+    memory holds because of it."""
+    problems = list(services.settings.problems)
+    refusal = storage_condition(services.settings.data_dir)
+    unsaved = services.accounts.unsaved()
+    if refusal is not None:
+        problems.append(refusal.user_message)
+    if unsaved:
+        problems.append(
+            _l(
+                "The newest tokens of %(accounts)s are kept in memory until /data takes them: "
+                "do not restart the add-on before then.",
+                accounts=", ".join(unsaved),
+            )
+        )
+    return tuple(problems)
+
+
 def status_document(
     services: Services, sign_ins: SignIns, translator: Translator | None = None
 ) -> dict[str, Any]:
@@ -534,7 +554,7 @@ def status_document(
     return {
         "version": __version__,
         "demo": services.settings.demo,
-        "problems": [translator.text(p) for p in services.settings.problems],
+        "problems": [translator.text(p) for p in addon_problems(services)],
         "credentials": credentials_description(services, translator),
         "home_assistant": collect_home_assistant(services).to_json(translator),
         "publish": publish_document(services, translator),

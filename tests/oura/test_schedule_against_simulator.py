@@ -134,6 +134,11 @@ def test_nothing_is_asked_more_often_than_its_group_allows(morning):
         if name in schedule.MORNING_SCORES:
             assert min(gaps) >= 60, f"{name} asked {min(gaps):.0f} s apart"
             assert len(moments) <= hours * 60 + 1
+            # Once last night's scores are in, the minute-by-minute watch stops: in the hour
+            # after they landed (two minutes' grace) they are asked at most once more.
+            settled = sync.timestamp() + 120
+            later = [m for m in moments if m > settled]
+            assert len(later) <= 1, f"{name} asked {len(later)} times after the night arrived"
         elif group is schedule.Group.DAYTIME:
             assert min(gaps) >= POLL_MINUTES * 60, f"{name} asked {min(gaps):.0f} s apart"
         else:  # the rest of the night, and slow data: at start, once after the night, rarely

@@ -89,6 +89,12 @@ class FakeAccountStore:
         self.accounts.pop(name, None)
         self.stored_tokens.pop(name, None)
 
+    def begin_removal(self, name: str) -> None:
+        pass  # the fake's delete is immediate
+
+    def unsaved(self) -> list[str]:
+        return []
+
     def save_tokens(
         self,
         name: str,

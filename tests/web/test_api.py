@@ -272,7 +272,7 @@ def test_deleting_an_account_revokes_removes_entities_and_forgets_it(
     access = services.accounts.tokens("partner").access_token
     response = panel.delete("/api/accounts/partner")
     assert response.status_code == 200
-    assert response.get_json() == {"deleted": True, "revoked": True}
+    assert response.get_json() == {"deleted": True, "revoked": True, "finishing": False}
     assert services.oauth.revoked == [access]
     assert ("account_removed", ("partner", "oura_partner")) in services.sync.calls
     assert services.accounts.get("partner") is None

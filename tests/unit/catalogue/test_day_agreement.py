@@ -140,3 +140,33 @@ def test_the_generator_makes_the_hard_cases() -> None:
     assert {r.type for r in sleeps} >= {"long_sleep", "late_nap", "rest", "deleted"}
     assert any(r.lowest_heart_rate == 255 for r in sleeps)
     assert any(r.average_hrv is None for r in sleeps)
+
+
+SCORES = {"daily_sleep": "sleep_score", "daily_readiness": "readiness_score",
+          "daily_activity": "activity_score"}  # fmt: skip
+
+
+def _newest_of_each_day(documents: list) -> dict[str, object]:
+    """Written apart from the catalogue: per day, the document computed last (by its
+    timestamp, an undated one oldest); days whose newest is a tie are left out."""
+    newest: dict[str, object] = {}
+    for day in {d.day for d in documents if d.day is not None}:
+        same_day = [d for d in documents if d.day == day]
+        stamps = [d.timestamp.timestamp() if d.timestamp else float("-inf") for d in same_day]
+        if stamps.count(max(stamps)) == 1:
+            newest[day.isoformat()] = same_day[stamps.index(max(stamps))]
+    return newest
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_each_day_shows_the_score_of_its_newest_document(seed: int) -> None:
+    records = _records(seed)
+    shown = _sensor_values(records, set(SCORES.values()))
+    for kind, key in SCORES.items():
+        for day, document in _newest_of_each_day(records[kind]).items():
+            if date.fromisoformat(day) > LAST_DAY:
+                continue
+            if document.score is None:
+                assert day not in shown[key], f"{key} on {day} (seed {seed})"
+            else:
+                assert float(shown[key][day]) == document.score, f"{key} on {day} (seed {seed})"

@@ -21,6 +21,12 @@ def test_without_home_assistant_the_system_zone_keeps_its_summer_time(tmp_path):
     assert zone.utcoffset(JULY.replace(tzinfo=zone)).total_seconds() == 3 * 3600
 
 
-def test_a_tz_that_names_no_zone_falls_back_without_failing(tmp_path):
+def test_a_tz_that_names_no_zone_falls_back_without_failing(tmp_path, monkeypatch):
+    # The system's own zone (what /etc/localtime links to) with its rules, not any offset.
+    monkeypatch.setattr(
+        "oura_addon.scheduling.timezone.os.path.realpath",
+        lambda _path: "/usr/share/zoneinfo/America/New_York",
+    )
     zone = _home_timezone("Not/AZone", tmp_path).get()
-    assert zone.utcoffset(JANUARY.replace(tzinfo=zone)) is not None
+    assert zone.utcoffset(JANUARY.replace(tzinfo=zone)).total_seconds() == -5 * 3600
+    assert zone.utcoffset(JULY.replace(tzinfo=zone)).total_seconds() == -4 * 3600

@@ -144,17 +144,34 @@ def test_the_new_pair_is_on_disk_when_the_access_token_is_handed_out(
     assert AccountStore(tmp_path, clock=lambda: NOW).tokens("me") == on_disk
 
 
-def test_a_new_pair_that_cannot_be_saved_is_never_handed_out(
-    store: AccountStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("code", [28, 30])  # ENOSPC, EROFS
+def test_a_new_pair_that_cannot_be_saved_is_kept_in_memory_until_data_takes_it(
+    store: AccountStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int
 ) -> None:
     store.save_tokens("me", token_set("old", expires_in=-5))
+    real_write = storage.write_versioned
+    refused = [True]
 
-    def disk_full(*args: object, **kwargs: object) -> None:
-        raise OSError(28, "No space left on device")
+    def refusing(path: Path, value: dict[str, object]) -> int:
+        if refused[0]:
+            raise OSError(code, "No space left on device")
+        return real_write(path, value)
 
-    monkeypatch.setattr("oura_addon.store.accounts.write_versioned", disk_full)
-    with pytest.raises(OSError, match="No space left"):
-        session(store, CountingRefresh(), "me").access_token()
+    monkeypatch.setattr("oura_addon.store.accounts.write_versioned", refusing)
+    refresh = CountingRefresh()
+    # The old refresh token is spent at Oura: the new pair is used and kept, not lost.
+    assert session(store, refresh, "me").access_token() == "access-new1-secret"
+    assert stored_tokens(tmp_path).refresh_token == "refresh-old-secret"  # disk unchanged
+    assert store.unsaved() == ["me"]
+    assert store.get("me").connected
+    # While /data refuses, every reader and the next refresh see the kept pair.
+    assert store.tokens("me").refresh_token == "refresh-new1-secret"
+    assert session(store, refresh, "me").access_token() == "access-new1-secret"
+    assert refresh.calls == ["refresh-old-secret"]
+    refused[0] = False
+    assert store.unsaved() == []
+    assert stored_tokens(tmp_path).refresh_token == "refresh-new1-secret"
+    assert AccountStore(tmp_path, clock=lambda: NOW).tokens("me") == token_set("new1")
 
 
 def test_eight_threads_needing_a_refresh_spend_the_refresh_token_once(
