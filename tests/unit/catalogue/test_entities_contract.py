@@ -39,3 +39,27 @@ def _shown(description) -> dict:
 def test_an_existing_entity_keeps_what_users_rely_on(key: str) -> None:
     assert key in CURRENT, f"{key} was removed: users' automations and history name it"
     assert _shown(CURRENT[key]) == KNOWN[key]
+
+
+@pytest.mark.parametrize(("label", "start"), [(None, "Oura "), ("Work", "Oura Work ")])
+def test_core_api_states_carry_the_metadata_home_assistant_records_by(label, start) -> None:
+    from datetime import UTC, date, datetime
+
+    from oura_addon.catalogue import build_states
+
+    day = date(2026, 3, 1)
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    states = build_states("p", {}, today=day, tz=UTC, now=now, account_label=label)
+    for description in SENSORS:
+        attributes = states[description.entity_id("p")].attributes
+        assert attributes["friendly_name"] == start + description.name
+        assert attributes["icon"] == description.icon
+        for key, value in (
+            ("unit_of_measurement", description.unit),
+            ("device_class", description.device_class),
+            ("state_class", description.state_class),
+        ):
+            if value is None:
+                assert key not in attributes, (description.key, key)
+            else:
+                assert attributes[key] == value, (description.key, key)

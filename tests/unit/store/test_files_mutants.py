@@ -98,3 +98,21 @@ def test_nesting_is_measured_outside_strings() -> None:
     assert storage.json_depth('"[[[["') == 0
     assert storage.json_depth('{"a": [1, {"b": []}]}') == 4
     assert storage.json_depth('["]", ["\\\\"]]') == 2
+
+
+def test_a_versioned_file_reads_back_what_it_wrote(tmp_path: Path) -> None:
+    document = storage.VersionedFile(tmp_path / "token_urls.json")
+    assert document.read() is None
+    document.write({"client": "https://example.invalid/token"})
+    assert document.read() == {"client": "https://example.invalid/token"}
+    assert storage.read_versioned(document.path).value == document.read()
+
+
+def test_a_hard_link_where_a_document_belongs_is_replaced_not_followed(tmp_path: Path) -> None:
+    path = tmp_path / "doc.json"
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"keep": true}')
+    os.link(outside, path)
+    storage.write_versioned(path, {"n": 1})
+    assert json.loads(outside.read_text()) == {"keep": True}  # the other file is untouched
+    assert storage.read_versioned(path).value == {"n": 1}
