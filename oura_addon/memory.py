@@ -5,6 +5,7 @@ whose allocator already gives freed pages back)."""
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import threading
 import time
@@ -50,6 +51,7 @@ class Allocator:
     def release_free_pages(self) -> None:
         """Give the pages freed by a finished sync back to the system."""
         if self._libc is not None:
+            gc.collect()  # a sync's and a page's reference cycles first, so their pages free
             self._libc.malloc_trim(0)
 
     def release_now_and_then(self) -> None:
