@@ -185,8 +185,8 @@ def _portal_option(options: Mapping[str, object], problems: list[str]) -> str | 
     return None
 
 
-def _port_variable(env: Mapping[str, str], default: int, problems: list[str]) -> int:
-    text = env.get("OURA_ADDON_PORT", str(default))
+def _port_variable(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    text = env.get(name, str(default))
     try:
         port = int(text)
     except ValueError:
@@ -195,7 +195,8 @@ def _port_variable(env: Mapping[str, str], default: int, problems: list[str]) ->
         return port
     problems.append(
         _l(
-            "OURA_ADDON_PORT=%(value)r is not a port number; using %(default)s.",
+            "%(name)s=%(value)r is not a port number; using %(default)s.",
+            name=name,
             value=text,
             default=default,
         )
@@ -228,24 +229,6 @@ def _webhook_url_option(options: Mapping[str, object], problems: list[str]) -> s
         )
     )
     return None
-
-
-def _webhook_port_variable(env: Mapping[str, str], default: int, problems: list[str]) -> int:
-    text = env.get("OURA_WEBHOOK_PORT", str(default))
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if 0 <= port <= 65535:
-        return port
-    problems.append(
-        _l(
-            "OURA_WEBHOOK_PORT=%(value)r is not a port number; using %(default)s.",
-            value=text,
-            default=default,
-        )
-    )
-    return default
 
 
 class RemoteUrls(TypedDict):
@@ -326,7 +309,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(env.get("OURA_ADDON_DATA") or defaults.data_dir)
     options, option_problems = read_options(data_dir / "options.json")
     problems += option_problems
-    port = _port_variable(env, defaults.port, problems)
+    port = _port_variable(env, "OURA_ADDON_PORT", defaults.port, problems)
     trusted = tuple(
         a.strip()
         for a in env.get("OURA_ADDON_TRUSTED_CLIENTS", INGRESS_PROXY_ADDRESS).split(",")
@@ -368,7 +351,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         demo=env.get("OURA_ADDON_DEMO", "") in ("1", "true", "yes"),
         system_timezone=env.get("TZ", "").lstrip(":") or None,
         webhook_url=_webhook_url_option(options, problems),
-        webhook_port=_webhook_port_variable(env, defaults.webhook_port, problems),
+        webhook_port=_port_variable(env, "OURA_WEBHOOK_PORT", defaults.webhook_port, problems),
         sign_in_seconds=_sign_in_seconds(env, defaults.sign_in_seconds),
         problems=tuple(problems),
     )
