@@ -36,6 +36,7 @@ from oura_addon.oura.endpoints import ENDPOINTS_BY_NAME
 from oura_addon.states import EntityState, account_label, last_night_entity_id
 from oura_addon.store.accounts import Account, AccountStore, Connection
 from oura_addon.store.insights import InsightStore
+from oura_addon.ticker import Ticker
 
 __all__ = ["Insights", "InsightsUnavailable", "compute", "last_night_entity_id", "last_night_state"]
 
@@ -200,10 +201,12 @@ class Insights:
         self._night_ready = night_ready
         self._publisher = publisher
         self._clock = clock
-        self._tick_seconds = tick_seconds
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticker = Ticker(
+            "oura-insights",
+            lambda: self.tick(),
+            tick_seconds,
+            "Insights: a cycle failed; trying again later",
+        )
         self._busy = threading.Lock()  # one recompute at a time
         self._listing_lock = threading.Lock()
         # When Home Assistant was last asked for its statistics, and what it answered.
@@ -212,28 +215,15 @@ class Insights:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="oura-insights", daemon=True)
-        self._thread.start()
+        self._ticker.start()
 
     def stop(self, timeout: float = 2.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.tick()
-            except Exception:  # insights are an extra: they never end the loop
-                _LOGGER.exception("Insights: a cycle failed; trying again later")
-            self._wake.wait(self._tick_seconds)
-            self._wake.clear()
+        self._ticker.stop(timeout)
 
     def tick(self) -> None:
         accounts = self._accounts.list()
         for account in accounts:
-            if self._stopping.is_set():
+            if self._ticker.stopping:
                 return
             if self.due(account):
                 self.refresh(account.name)
@@ -300,7 +290,7 @@ class Insights:
                 )
         unique = list(dict.fromkeys(entity_ids))
         self._store.choose(unique)
-        self._wake.set()
+        self._ticker.wake()
         return unique
 
     # -- results ------------------------------------------------------------------------------

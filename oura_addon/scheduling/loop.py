@@ -52,6 +52,7 @@ from oura_addon.store.accounts import Account, AccountStore, Connection
 from oura_addon.store.arrivals import ArrivalStore
 from oura_addon.store.moments import MomentStore
 from oura_addon.store.trends import TrendStore
+from oura_addon.ticker import Ticker
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,7 +80,6 @@ class Scheduler:
         self._trends = trends
         self._publisher = publisher
         self._statistics = statistics
-        self._tick_seconds = tick_seconds
         self._clock = clock
         self._sync = AccountSync(
             accounts=accounts,
@@ -95,31 +95,21 @@ class Scheduler:
         self._notifier = ReconnectNotifier(ha, panel_url)
         self._moments = Announcements(MomentStore(settings.data_dir), announce)
         self._timezone = HomeTimezone(ha, clock, settings.system_timezone)
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticker = Ticker(
+            "oura-scheduler",
+            lambda: self.tick(),
+            tick_seconds,
+            "Scheduler cycle failed; continuing",
+        )
         self._restored = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="oura-scheduler", daemon=True)
-        self._thread.start()
+        self._ticker.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.tick()
-            except Exception:  # one bad cycle must never end the loop
-                _LOGGER.exception("Scheduler cycle failed; continuing")
-            self._wake.wait(self._tick_seconds)
-            self._wake.clear()
+        self._ticker.stop(timeout)
 
     # -- the cycle -------------------------------------------------------------------------
 
@@ -128,7 +118,7 @@ class Scheduler:
         self._keep_home_assistant_current()
         now = self._clock()
         for account in self._accounts.list():
-            if self._stopping.is_set():
+            if self._ticker.stopping:
                 return
             runtime = self._runtimes.claim_due(account.name, now)
             if runtime is None:
@@ -324,7 +314,7 @@ class Scheduler:
     def sync_now(self, account: str | None = None) -> None:
         self._schedule.fetch_everything(account)
         self._runtimes.due_now(account)
-        self._wake.set()
+        self._ticker.wake()
 
     def account_connected(self, account: str) -> None:
         stored = self._accounts.get(account)
@@ -364,7 +354,7 @@ class Scheduler:
         """Oura pushed a change of ``endpoint``: the account syncs it now."""
         self._schedule.event(account, endpoint, self._clock())
         self._runtimes.due_now(account)
-        self._wake.set()
+        self._ticker.wake()
 
     def push_lapsed(self) -> bool:
         return self._schedule.push_lapsed(self._clock())

@@ -14,7 +14,7 @@ PACKAGE = REPO / "oura_addon"
 # Entry points and the cross-cutting modules; everything else lives in a package.
 TOP_LEVEL = {
     "__init__", "__main__", "app", "demo",
-    "settings", "errors", "i18n", "logs", "http", "memory", "states", "services",
+    "settings", "errors", "i18n", "logs", "http", "memory", "states", "services", "ticker",
 }  # fmt: skip
 CROSS_CUTTING = TOP_LEVEL - {"__init__", "__main__", "app", "demo"}
 
