@@ -12,6 +12,10 @@ test can be written that a user-visible mistake would fail. Not run by CI: it ta
   python -m tests.mutation                      # every target module
   python -m tests.mutation oura_addon/oura/session.py
   python -m tests.mutation --limit 40 --seed 1  # a sample of 40 mutants per module
+  python -m tests.mutation oura_addon/store/files.py --only 12,40   # re-run two survivors
+
+A line that ends in ``# pragma: no mutate`` gives no mutant: for the few changes no user
+can tell apart (a read-chunk size, a ``repr=False``), each with its reason beside it.
 """
 
 from __future__ import annotations
@@ -84,12 +88,18 @@ class Mutant:
 class _Mutator(ast.NodeTransformer):
     """Counts mutation points in a fixed order; with ``target`` set, applies that one."""
 
-    def __init__(self, target: int | None = None) -> None:
+    def __init__(
+        self, target: int | None = None, quiet_lines: frozenset[int] = frozenset()
+    ) -> None:
         self.target = target
+        self.quiet_lines = quiet_lines
         self.points: list[tuple[int, str]] = []
 
     def _point(self, node: ast.AST, change: str) -> bool:
-        self.points.append((getattr(node, "lineno", 0), change))
+        line = getattr(node, "lineno", 0)
+        if line in self.quiet_lines:
+            return False
+        self.points.append((line, change))
         return len(self.points) - 1 == self.target
 
     # Not behaviour: docstrings, annotations, log lines, sentences, TYPE_CHECKING imports.
@@ -203,16 +213,28 @@ class _Mutator(ast.NodeTransformer):
         return node
 
 
+_NO_MUTATE = "# pragma: no mutate"
+
+
+def _quiet_lines(source: str) -> frozenset[int]:
+    return frozenset(
+        number
+        for number, text in enumerate(source.splitlines(), start=1)
+        if text.rstrip().endswith(_NO_MUTATE)
+    )
+
+
 def mutants(module: str, root: Path = REPO) -> list[Mutant]:
-    tree = ast.parse((root / module).read_text(encoding="utf-8"))
-    counter = _Mutator()
-    counter.visit(tree)
+    source = (root / module).read_text(encoding="utf-8")
+    counter = _Mutator(quiet_lines=_quiet_lines(source))
+    counter.visit(ast.parse(source))
     return [Mutant(module, i, line, change) for i, (line, change) in enumerate(counter.points)]
 
 
 def mutated_source(mutant: Mutant, root: Path = REPO) -> str:
-    tree = ast.parse((root / mutant.module).read_text(encoding="utf-8"))
-    mutated = _Mutator(mutant.index).visit(copy.deepcopy(tree))
+    source = (root / mutant.module).read_text(encoding="utf-8")
+    mutator = _Mutator(mutant.index, quiet_lines=_quiet_lines(source))
+    mutated = mutator.visit(copy.deepcopy(ast.parse(source)))
     return ast.unparse(ast.fix_missing_locations(mutated))
 
 
@@ -268,13 +290,19 @@ class Workspace:
 
 
 def run_module(
-    workspace: Workspace, module: str, limit: int | None, rng: random.Random
+    workspace: Workspace,
+    module: str,
+    limit: int | None,
+    rng: random.Random,
+    only: frozenset[int] | None = None,
 ) -> Iterator[tuple[Mutant, bool]]:
     tests = tuple(t for t in TARGETS[module] if (workspace.repo / t).exists())
     passed, baseline = workspace.run_tests(tests, timeout=600)
     if not passed:
         raise RuntimeError(f"{module}: its tests fail without any mutant: {' '.join(tests)}")
     chosen = mutants(module, workspace.pristine)
+    if only is not None:
+        chosen = [m for m in chosen if m.index in only]
     if limit is not None and len(chosen) > limit:
         chosen = sorted(rng.sample(chosen, limit), key=lambda m: m.index)
     for mutant in chosen:
@@ -292,7 +320,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="at most this many mutants per module")
     parser.add_argument("--seed", type=int, default=0, help="which sample --limit takes")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument(
+        "--only", help="comma-separated mutant numbers (as --list shows them) of one module"
+    )
     args = parser.parse_args(argv)
+    only = None
+    if args.only:
+        if len(args.modules) != 1:
+            parser.error("--only needs exactly one module")
+        try:
+            only = frozenset(int(n) for n in args.only.split(","))
+        except ValueError:
+            parser.error(f"--only takes numbers like 3,17, not {args.only!r}")
     modules = args.modules or list(TARGETS)
     unknown = [m for m in modules if m not in TARGETS]
     if unknown:
@@ -309,11 +348,14 @@ def main(argv: list[str] | None = None) -> int:
         for module in modules:
             killed = total = 0
             try:
-                for mutant, survived in run_module(workspace, module, args.limit, rng):
+                for mutant, survived in run_module(workspace, module, args.limit, rng, only):
                     total += 1
                     killed += not survived
                     if survived:
-                        print(f"  survived {module}:{mutant.line}: {mutant.change}", flush=True)
+                        print(
+                            f"  survived {module}:{mutant.line}: #{mutant.index} {mutant.change}",
+                            flush=True,
+                        )
             except RuntimeError as err:
                 print(err, flush=True)
                 continue
