@@ -20,6 +20,7 @@ from oura_addon.insights.engine import Insights
 from oura_addon.logs import RecentLines, SecretRedactor, configure_logging
 from oura_addon.memory import Allocator
 from oura_addon.oura.clients import OuraClients, personal_info_for
+from oura_addon.oura.clock import ClockWatch
 from oura_addon.oura.oauth import OAuthClient, TokenUrlMemory
 from oura_addon.oura.session import TokenSessions
 from oura_addon.oura.webhooks import WebhookApi
@@ -130,7 +131,13 @@ def build_addon(
         settings, TokenUrlMemory(VersionedFile(settings.data_dir / "token_urls.json"))
     )
     sessions = TokenSessions(accounts, credentials.get, oauth.refresh)
-    clients = OuraClients(settings.oura_api_url, sessions, on_missing_scope=accounts.drop_scope)
+    clock = ClockWatch()
+    clients = OuraClients(
+        settings.oura_api_url,
+        sessions,
+        on_missing_scope=accounts.drop_scope,
+        on_answer_date=clock.observe,
+    )
     ha = HomeAssistantClient.from_settings(settings) if publish else None
     supervisor = SupervisorClient.from_settings(settings)
     panel = supervisor.panel_url() if publish else DASHBOARD_PATH
@@ -211,6 +218,7 @@ def build_addon(
         insights=insights,
         webhooks=webhooks.manager,
         oura_identity=partial(personal_info_for, settings.oura_api_url),
+        clock=clock.problem,
     )
     return Addon(
         settings,

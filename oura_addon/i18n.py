@@ -115,6 +115,19 @@ class Time:
         return format_time(self.value, "short", tzinfo=self.value.tzinfo, locale=DEFAULT_LANGUAGE)
 
 
+@dataclass(frozen=True)
+class Moment:
+    """A date and time in a sentence, short, as the reader's locale writes them, in the
+    moment's own time zone."""
+
+    value: dt.datetime
+
+    def __str__(self) -> str:
+        return format_datetime(
+            self.value, "short", tzinfo=self.value.tzinfo, locale=DEFAULT_LANGUAGE
+        )
+
+
 def text_to_json(sentence: str) -> object:
     """A sentence as JSON that ``text_from_json`` turns back into the same ``Text``."""
     if not isinstance(sentence, Text):
@@ -149,6 +162,8 @@ def _param_to_json(value: object) -> object:
         return {"day": value.value.isoformat()}
     if isinstance(value, Time):
         return {"time": value.value.isoformat()}
+    if isinstance(value, Moment):
+        return {"moment": value.value.isoformat()}
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     return str(value)
@@ -165,6 +180,12 @@ def _param_from_json(value: object) -> object:
         if isinstance(moment, str):
             try:
                 return Time(dt.datetime.fromisoformat(moment))
+            except ValueError:
+                return moment
+        moment = value.get("moment")
+        if isinstance(moment, str):
+            try:
+                return Moment(dt.datetime.fromisoformat(moment))
             except ValueError:
                 return moment
         day = value.get("day")
@@ -224,6 +245,8 @@ class Translator:
             return self.date(param.value)
         if isinstance(param, Time):
             return self.time(param.value)
+        if isinstance(param, Moment):
+            return self.datetime(param.value)
         return param
 
     @staticmethod

@@ -170,3 +170,5 @@ class Services:
     # Who a freshly granted access token belongs to (Oura's personal info: ``id``,
     # ``email``), asked before the token is stored; None: learned after storing it.
     oura_identity: Callable[[str], Any] | None = None
+    # The panel's sentence while this machine's clock is far from Oura's, else None.
+    clock: Callable[[], str | None] | None = None

@@ -221,10 +221,13 @@ class OuraClient:
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
         on_missing_scope: Callable[[str], None] | None = None,
+        on_answer_date: Callable[[str | None], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._tokens = token_provider
         self._on_missing_scope = on_missing_scope
+        # Each answer's Date header: Oura's clock, against which this machine's is checked.
+        self._on_answer_date = on_answer_date
         self._session = session or new_session()
         self._policy = policy or RetryPolicy()
 
@@ -232,6 +235,12 @@ class OuraClient:
         self._session.close()
 
     def _send(self, endpoint: str, path: str, params: dict[str, str], token: str):
+        response = self._ask(endpoint, path, params, token)
+        if self._on_answer_date is not None:
+            self._on_answer_date(response.headers.get("Date"))
+        return response
+
+    def _ask(self, endpoint: str, path: str, params: dict[str, str], token: str):
         try:
             return self._policy.send(
                 self._session,

@@ -16,11 +16,13 @@ class OuraClients:
         api_url: str,
         sessions: TokenSessions,
         on_missing_scope: Callable[[str, str], None] | None = None,
+        on_answer_date: Callable[[str | None], None] | None = None,
     ) -> None:
         self._api_url = api_url
         self._sessions = sessions
         # (account, scope): Oura said the account's token lacks that scope.
         self._on_missing_scope = on_missing_scope
+        self._on_answer_date = on_answer_date
         self._lock = threading.Lock()
         self._clients: dict[str, OuraClient] = {}
 
@@ -34,6 +36,7 @@ class OuraClients:
                     self._api_url,
                     session,
                     on_missing_scope=(lambda scope: report(account, scope)) if report else None,
+                    on_answer_date=self._on_answer_date,
                 )
             return client
 

@@ -23,6 +23,9 @@ REFUSE_TOKEN_ENDPOINT = "refuse_token_endpoint"
 # its access token, and a data page of ``size`` bytes (gzip-compressed: a bomb).
 ABSURD_TOKEN = "absurd_token"
 HUGE_ANSWER = "huge_answer"
+# Every answer's Date header ``seconds`` off the real clock: Oura's clock against a host's
+# clock that is wrong.
+CLOCK_SKEW = "clock_skew"
 # Targets of the OAuth routes; faults without an endpoint leave them alone.
 OAUTH_TARGET_PREFIX = "oauth_"
 TOKEN_ENDPOINT = "oauth_token"
@@ -139,6 +142,11 @@ class Faults:
             raise ValueError("size must be at least 64 bytes")
         self._arm(Fault(HUGE_ANSWER, _count(count), endpoint, size=size, compressed=compressed))
 
+    def clock_skew(self, seconds: float, count: int | None = None) -> None:
+        """Answers say it is ``seconds`` later (earlier when negative) than the real clock;
+        lasts until ``clear()`` unless counted."""
+        self._arm(Fault(CLOCK_SKEW, _count(count), seconds=float(seconds)))
+
     def expire_tokens(self) -> None:
         """Every access token issued so far expires now (refresh tokens still work)."""
         self._tokens.expire_access_tokens()
@@ -206,6 +214,8 @@ class Faults:
                 self.huge_answer(
                     int(spec["size"]), count, endpoint, bool(spec.get("compressed", False))
                 )
+            elif kind == CLOCK_SKEW:
+                self.clock_skew(float(spec["seconds"]), spec.get("count"))
             elif kind == "expire_tokens":
                 self.expire_tokens()
             elif kind == "revoke":

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -23,7 +24,13 @@ from oura_addon.simulator.data import (
     personal_info,
     ring_configurations,
 )
-from oura_addon.simulator.faults import DROP_CONNECTION, SLOW, TOKEN_ENDPOINT, Faults
+from oura_addon.simulator.faults import (
+    CLOCK_SKEW,
+    DROP_CONNECTION,
+    SLOW,
+    TOKEN_ENDPOINT,
+    Faults,
+)
 from oura_addon.simulator.oauth import Grant, TokenStore
 from oura_addon.simulator.plans import DayPlan, day_plan, later
 from oura_addon.simulator.request_log import LoggedRequest, RequestLog
@@ -94,6 +101,16 @@ MOMENT_KINDS: dict[str, Callable[[datetime, str], Document]] = {
     "session": _session,
     "enhanced_tag": _enhanced_tag,
 }
+
+
+def _dated(start_response: Callable, epoch: float) -> Callable:
+    """``start_response`` that dates the answer ``epoch`` (waitress keeps a Date given)."""
+
+    def start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+        kept = [(k, v) for k, v in headers if k.lower() != "date"]
+        return start_response(status, [*kept, ("Date", formatdate(epoch, usegmt=True))], *args)
+
+    return start
 
 
 class DropConnection(Exception):
@@ -340,4 +357,7 @@ class Simulator:
             if slow is not None:
                 self.sleep(slow.seconds)
         assert self.flask_app is not None, "build the simulator with create_simulator"
+        skew = self.faults.take(CLOCK_SKEW, target) if target is not None else None
+        if skew is not None:
+            start_response = _dated(start_response, self.clock() + skew.seconds)
         return self.flask_app.wsgi_app(environ, start_response)

@@ -541,6 +541,9 @@ def addon_problems(services: Services) -> tuple[str, ...]:
                 accounts=", ".join(unsaved),
             )
         )
+    clock_problem = services.clock() if services.clock is not None else None
+    if clock_problem:
+        problems.append(clock_problem)
     return tuple(problems)
 
 

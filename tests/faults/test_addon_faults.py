@@ -147,3 +147,23 @@ def test_a_forged_callback_is_refused_and_stores_nothing(panel, addon):
     assert response.status_code == 400
     assert "Connect" in response.text
     assert sorted(p.name for p in addon.accounts_dir.iterdir()) == before
+
+
+def test_a_host_clock_far_from_oura_s_is_said_in_the_panel_and_the_log(panel, addon, simulator):
+    # Oura's answers say it is three days later than this machine believes.
+    simulator.simulator.faults.clock_skew(3 * 86400)
+    _sync(panel, "oura")
+    problems = panel.status()["problems"]
+    clock = [p for p in problems if "clock reads" in p]
+    assert len(clock) == 1, problems
+    assert "sensors may turn unknown" in clock[0]
+    assert "minutes behind Oura's" in addon.log_text
+    german = requests.get(
+        f"{addon.url}/api/status", headers={"Accept-Language": "de"}, timeout=10
+    ).json()["problems"]
+    assert any("Uhr dieses Rechners" in p for p in german), german
+
+    simulator.simulator.faults.clear()
+    _sync(panel, "oura")
+    assert not [p for p in panel.status()["problems"] if "clock reads" in p]
+    assert "agrees with Oura's again" in addon.log_text
