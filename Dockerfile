@@ -21,6 +21,13 @@ RUN pip install --no-cache-dir -r requirements.txt \
         ! -name 'fr*' ! -name 'es*' ! -name 'nl*' -delete
 
 COPY oura_addon/ ./oura_addon/
+# The run script starts python3 -OO: compile what it loads once here, at that level, so no
+# start compiles it again (PYTHONDONTWRITEBYTECODE keeps the running add-on from writing).
+RUN python3 -OO -m compileall -q -j 0 \
+        "$(python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')" \
+        "$(python3 -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
+        oura_addon \
+    > /dev/null
 COPY rootfs /
 
 ARG BUILD_ARCH

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from oura_addon.benchmark.memory import RUN_FLAGS
 from oura_addon.simulator import SimulatorConfig, SimulatorServer, create_simulator
 
 SUPERVISOR_TOKEN = "test-supervisor-token"
@@ -98,7 +99,7 @@ class AddonProcess:
         logged_before = len(self.log_text)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "oura_addon"],
+                [sys.executable, *RUN_FLAGS, "-m", "oura_addon"],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

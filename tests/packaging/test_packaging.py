@@ -361,7 +361,7 @@ def test_the_run_script_starts_the_program_where_the_dockerfile_installs_it(tmp_
     result = _bash_with_stubbed_bashio(text, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"cwd={app_dir} args=-m oura_addon data=/data" in result.stdout
+    assert f"cwd={app_dir} args=-OO -m oura_addon data=/data" in result.stdout
 
 
 def test_the_run_script_never_handles_secrets():
