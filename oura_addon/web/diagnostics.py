@@ -11,7 +11,7 @@ from oura_addon import __version__
 from oura_addon.errors import AddonError
 from oura_addon.services import AccountSnapshot, AddonSnapshot, HomeAssistantState, Services
 from oura_addon.web.diagnostics_report import AccountFacts, DiagnosticsFacts, build_diagnostics
-from oura_addon.web.views import credentials_description
+from oura_addon.web.views import addon_problems, credentials_description
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ def diagnostics_document(services: Services, include_email: bool) -> dict[str, A
         publisher=_publisher(services),
         accounts=_accounts(services),
         log_lines=services.recent_logs.lines() if services.recent_logs else [],
+        problems=_problems(services),
+        webhooks=_webhooks(services),
+        insights=_insights(services),
     )
     return build_diagnostics(facts, redact=services.redactor.redact, include_email=include_email)
 
@@ -41,6 +44,39 @@ def _home_assistant(services: Services) -> dict[str, Any]:
     except Exception as err:  # the file is most wanted exactly when Home Assistant is down
         return {"error": err.user_message if isinstance(err, AddonError) else type(err).__name__}
     return {key: config.get(key) for key in HOME_ASSISTANT_KEYS if key in config}
+
+
+def _problems(services: Services) -> list[str]:
+    try:
+        return [str(problem) for problem in addon_problems(services)]
+    except Exception:
+        _LOGGER.exception("Cannot gather the add-on's problems for the diagnostics")
+        return ["problems unavailable"]
+
+
+def _webhooks(services: Services) -> dict[str, Any] | None:
+    if services.webhooks is None:
+        return None
+    try:
+        status = services.webhooks.status()
+    except Exception:
+        _LOGGER.exception("Cannot read the webhooks' status for the diagnostics")
+        return {"error": "status unavailable"}
+    return {**status, "message": str(status.get("message") or "")}
+
+
+def _insights(services: Services) -> dict[str, Any] | None:
+    insights = services.insights
+    if insights is None:
+        return None
+    try:
+        return {
+            "chosen": insights.chosen(),
+            "accounts": {a.name: insights.results(a.name) for a in services.accounts.list()},
+        }
+    except Exception:
+        _LOGGER.exception("Cannot read the sleep insights for the diagnostics")
+        return {"chosen": [], "accounts": {}, "error": "insights unavailable"}
 
 
 def _publisher(services: Services) -> AddonSnapshot:

@@ -48,6 +48,12 @@ class DiagnosticsFacts:
     publisher: AddonSnapshot
     accounts: Sequence[AccountFacts]
     log_lines: Sequence[str]
+    # The panel's problems (options, /data, the clock), in English.
+    problems: Sequence[str] = ()
+    # ``WebhookControl.status()`` with its message in English; None without webhooks.
+    webhooks: Mapping[str, Any] | None = None
+    # The sleep insights: {"chosen": [...], "accounts": {name: [relation, ...]}}; None off.
+    insights: Mapping[str, Any] | None = None
 
 
 def build_diagnostics(
@@ -78,7 +84,10 @@ def build_diagnostics(
             "last_publish": _plain(facts.publisher.last_publish),
             "error": facts.publisher.error,
         },
+        "problems": list(facts.problems),
         "accounts": [_account(a, include_email) for a in facts.accounts],
+        "webhooks": _plain(dict(facts.webhooks)) if facts.webhooks is not None else None,
+        "insights": _insights(facts.insights) if facts.insights is not None else None,
         "log": list(facts.log_lines),
     }
     return _map_strings(document, lambda text: hide(redact(text)))
@@ -120,6 +129,26 @@ def _account(account: AccountFacts, include_email: bool) -> dict[str, Any]:
             for plan in snap.schedule
         ],
         "entities": len(snap.states),
+    }
+
+
+# Of each stored relation, what says how it was judged; not the bins or the sentence.
+RELATION_KEYS = ("entity_id", "measure", "nights", "correlation", "interval", "clear")
+
+
+def _insights(insights: Mapping[str, Any]) -> dict[str, Any]:
+    accounts = insights.get("accounts") or {}
+    return {
+        "chosen": list(insights.get("chosen") or ()),
+        "accounts": {
+            name: [
+                {key: relation.get(key) for key in RELATION_KEYS}
+                for relation in relations
+                if isinstance(relation, Mapping)
+            ]
+            for name, relations in accounts.items()
+        },
+        **({"error": insights["error"]} if insights.get("error") else {}),
     }
 
 

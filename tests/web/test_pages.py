@@ -291,3 +291,11 @@ def test_no_page_ever_contains_a_token_code_or_secret(panel: Panel, services: Fa
         body = panel.get(path).get_data(True)
         for secret in SECRETS:
             assert secret not in body, (path, secret)
+
+
+def test_the_diagnostics_file_lists_the_same_problems_as_the_panel(
+    panel_for: PanelFactory,
+) -> None:
+    _, panel = panel_for(problems=("Option poll_interval=0 is outside 1..1440.",))
+    document = panel.get("/api/diagnostics").get_json()
+    assert document["problems"] == ["Option poll_interval=0 is outside 1..1440."]

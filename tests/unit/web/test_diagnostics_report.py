@@ -5,6 +5,7 @@ Every secret is a distinctive marker; the whole document, serialized, must conta
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from datetime import UTC, datetime
@@ -157,3 +158,65 @@ def test_the_log_buffer_keeps_only_the_last_lines() -> None:
     finally:
         logger.removeHandler(recent)
     assert [line.rsplit(" ", 1)[-1] for line in recent.lines()] == ["7", "8", "9"]
+
+
+def test_the_file_carries_the_panel_s_problems_webhooks_and_insights_without_secrets() -> None:
+    relation = {
+        "entity_id": "sensor.bedroom_temperature",
+        "entity_name": "Bedroom temperature",
+        "measure": "sleep_score",
+        "nights": 40,
+        "correlation": -0.61,
+        "interval": [-0.78, -0.37],
+        "clear": True,
+        "bins": [{"from": 17.0, "to": 18.5, "nights": 13, "mean": 84.2}],
+        "sentence": {"msgid": "Cooler nights go with a better sleep score."},
+    }
+    document = build_diagnostics(
+        dataclasses.replace(
+            facts(log_lines()),
+            problems=(
+                "This machine's clock reads 12/3/26, 8:00 PM while Oura's reads 12/6/26, 8:00 PM.",
+                f"Oura refused the token {ACCESS_TOKEN}.",
+            ),
+            webhooks={
+                "state": "active",
+                "url": "https://oura.example.com/webhook",
+                "subscriptions": [{"data_type": "daily_sleep", "event_type": "create"}],
+                "last_event": NOW,
+                "verified": True,
+                "message": "Oura pushes new data to this add-on; polling is only a safety net.",
+            },
+            insights={
+                "chosen": ["sensor.bedroom_temperature"],
+                "accounts": {"oura": [relation]},
+            },
+        ),
+        redact=redactor().redact,
+    )
+    assert document["problems"][0].startswith("This machine's clock reads")
+    assert ACCESS_TOKEN not in json.dumps(document)
+    assert document["webhooks"]["state"] == "active"
+    assert document["webhooks"]["last_event"] == NOW.isoformat()
+    assert document["insights"] == {
+        "chosen": ["sensor.bedroom_temperature"],
+        "accounts": {
+            "oura": [
+                {
+                    "entity_id": "sensor.bedroom_temperature",
+                    "measure": "sleep_score",
+                    "nights": 40,
+                    "correlation": -0.61,
+                    "interval": [-0.78, -0.37],
+                    "clear": True,
+                }
+            ]
+        },
+    }
+
+
+def test_without_webhooks_or_insights_the_file_says_so_with_null() -> None:
+    document = build_diagnostics(facts(log_lines()), redact=redactor().redact)
+    assert document["webhooks"] is None
+    assert document["insights"] is None
+    assert document["problems"] == []
