@@ -252,6 +252,28 @@ def test_a_malformed_paste_and_a_refused_name_are_explained_beside_their_field(
     expect(card(frame).locator('[data-field="connection"]')).to_have_text("Connected")
 
 
+def test_a_refused_name_on_a_german_phone_in_the_dark_is_explained_beside_the_field(
+    expect, panel, fresh, browser, screenshots_dir
+):
+    context = browser.new_context(viewport=PHONE, color_scheme="dark", locale="de-DE")
+    try:
+        frame = Panel(context.new_page(), panel.ingress).open()
+        name = frame.get_by_label("Kontoname")
+        name.fill("9 lives")
+        frame.get_by_role("button", name="Verbinden", exact=True).click()
+        error = frame.locator("#first-account-name + .field-error")
+        expect(error).to_contain_text("ist ungültig")
+        expect(name).to_be_focused()
+        # The sentence fits the phone: nothing runs off to the side.
+        box = error.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        frame.locator('section[aria-labelledby="first-account-title"]').screenshot(
+            path=screenshots_dir / "sign-in-refused-name-390-dark-de.png"
+        )
+    finally:
+        context.close()
+
+
 def test_the_same_oura_user_under_a_second_name_is_refused(
     expect, panel, fresh, browser, screenshots_dir
 ):
