@@ -12,13 +12,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /opt/oura-addon
 
 # Dependencies first, so code changes do not reinstall them.
-COPY requirements.txt ./
-# Babel ships CLDR data for ~1000 locales (32 MB); the panel formats numbers and dates only
-# in its five languages (and their regions), so the image keeps those (~2.5 MB).
+COPY requirements.txt scripts/cldr_subset.py ./
+# Babel ships CLDR data for ~1000 locales (32 MB); the panel formats numbers, dates, times
+# and durations in its five languages (and their regions): the image keeps those locales
+# and, of their tables, what these formats read (about 3 MiB less memory at run time).
 RUN pip install --no-cache-dir -r requirements.txt \
-    && cldr="$(python -c 'import babel, os; print(os.path.dirname(babel.__file__))')/locale-data" \
-    && find "$cldr" -name '*.dat' ! -name 'root.dat' ! -name 'en*' ! -name 'de*' \
-        ! -name 'fr*' ! -name 'es*' ! -name 'nl*' -delete
+    && python3 cldr_subset.py \
+    && rm cldr_subset.py
 
 COPY oura_addon/ ./oura_addon/
 # The run script starts python3 -OO: compile what it loads once here, at that level, so no
