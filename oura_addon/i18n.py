@@ -16,12 +16,13 @@ import datetime as dt
 import gettext
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_skeleton, format_time
@@ -169,6 +170,14 @@ def _param_to_json(value: object) -> object:
     return str(value)
 
 
+# A stored sentence's dated values: key, param class, ISO reader.
+_DATED_PARAMS: tuple[tuple[str, Callable[[Any], object], Callable[[str], Any]], ...] = (
+    ("time", Time, dt.datetime.fromisoformat),
+    ("moment", Moment, dt.datetime.fromisoformat),
+    ("day", Day, dt.date.fromisoformat),
+)
+
+
 def _param_from_json(value: object) -> object:
     if isinstance(value, dict):
         if "text" in value:
@@ -176,24 +185,13 @@ def _param_from_json(value: object) -> object:
         number = value.get("number")
         if isinstance(number, int | float) and not isinstance(number, bool):
             return Number(number)
-        moment = value.get("time")
-        if isinstance(moment, str):
-            try:
-                return Time(dt.datetime.fromisoformat(moment))
-            except ValueError:
-                return moment
-        moment = value.get("moment")
-        if isinstance(moment, str):
-            try:
-                return Moment(dt.datetime.fromisoformat(moment))
-            except ValueError:
-                return moment
-        day = value.get("day")
-        if isinstance(day, str):
-            try:
-                return Day(dt.date.fromisoformat(day))
-            except ValueError:
-                return day
+        for key, kind, parse in _DATED_PARAMS:
+            text = value.get(key)
+            if isinstance(text, str):
+                try:
+                    return kind(parse(text))
+                except ValueError:
+                    return text
     return value if isinstance(value, int | float | str) else str(value)
 
 
