@@ -34,6 +34,9 @@ FLOOR_PROGRAM = "import flask, requests, waitress\nprint(open('/proc/self/status
 # How rootfs/etc/s6-overlay/s6-rc.d/oura/run starts the add-on (a packaging test holds them
 # together); the process tests start it the same way.
 RUN_FLAGS = ("-OO",)
+# A sync shows as done before its thread has collected and trimmed (the after-sync hook) and
+# ended: figures are read once the process is at rest.
+SETTLE_SECONDS = 1.0
 
 
 def rss_kib(status_text: str) -> int:
@@ -141,7 +144,7 @@ def report(syncs: int = 20, accounts: int = 1) -> None:
             session.trust_env = False
             _wait(lambda: session.get(f"{url}/healthz", timeout=2).ok, 30, "the panel answering")
             _wait(lambda: all(_last_syncs(session, url).values()), 120, "the first syncs")
-            time.sleep(1)
+            time.sleep(SETTLE_SECONDS)
             figures = [("at start (first sync done)", _process_rss(process.pid))]
             page = session.get(f"{url}/", timeout=10).text
             csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
@@ -159,6 +162,7 @@ def report(syncs: int = 20, accounts: int = 1) -> None:
                     f"sync {done}",
                 )
                 if done in (5, syncs):
+                    time.sleep(SETTLE_SECONDS)
                     figures.append((f"after {done} syncs", _process_rss(process.pid)))
         finally:
             process.send_signal(signal.SIGTERM)
