@@ -99,3 +99,15 @@ def test_an_empty_selection_has_no_record_and_no_attributes() -> None:
     assert d.fields("start_day")(empty) == {}
     assert d.contributor("stress")(empty) is None
     assert d.listed("types", "type")(empty) == {"types": []}
+
+
+def test_of_two_long_sleeps_in_one_night_the_longer_in_bed_stands_for_it() -> None:
+    # A night split by getting up: Oura records two long_sleep periods for one day.
+    short = models.Sleep(day=DAY, type="long_sleep", time_in_bed=7200, total_sleep_duration=5400)
+    long = models.Sleep(day=DAY, type="long_sleep", time_in_bed=21600,
+                        total_sleep_duration=19800)  # fmt: skip
+
+    for night in ([short, long], [long, short]):
+        states = _states({"sleep": night})
+        assert states["sensor.oura_total_sleep_duration"].state == "5.5"  # 19800 s
+        assert states["sensor.oura_time_in_bed"].state == "6.0"
