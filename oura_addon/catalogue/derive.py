@@ -254,18 +254,24 @@ def minutes_of_type(session_type: str) -> Value:
     return value
 
 
+def _mean(beats: Sequence[float]) -> float:
+    return round(sum(beats) / len(beats), 1)
+
+
+_BPM_STATISTICS: dict[str, Callable[[Sequence[float]], float]] = {
+    "min": min,
+    "max": max,
+    "mean": _mean,
+}
+
+
 def bpm_statistic(kind: str) -> Value:
     """``min``, ``max`` or ``mean`` of the selected heart-rate rows."""
+    statistic = _BPM_STATISTICS[kind]  # a misspelt kind fails at import, not as another one
 
     def value(selection: Selection) -> float | None:
         beats: list[float] = [row.bpm for row in selection.records if row.bpm is not None]
-        if not beats:
-            return None
-        if kind == "min":
-            return min(beats)
-        if kind == "max":
-            return max(beats)
-        return round(sum(beats) / len(beats), 1)
+        return statistic(beats) if beats else None
 
     return value
 

@@ -337,8 +337,7 @@ SENSORS: tuple[SensorDescription, ...] = (
                       state_class=MEASUREMENT, icon="mdi:heart-plus"),
     # --- SpO2, stress, resilience, heart health ---
     SensorDescription("spo2_average", "SpO2 average", "daily_spo2", d.latest_day,
-                      lambda s: None if s.record is None or s.record.average is None
-                      else round(s.record.average, 1),
+                      d.rounded("average", 1),
                       unit="%", state_class=MEASUREMENT, icon="mdi:water-percent",
                       statistic=True),
     SensorDescription("breathing_disturbance_index", "Breathing disturbance index",
