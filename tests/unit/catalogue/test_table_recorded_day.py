@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from oura_addon.catalogue import SENSORS
+from oura_addon.catalogue import SENSORS, daily_values
+from oura_addon.homeassistant.statistics import queue_new_days
 from oura_addon.oura import models
 from oura_addon.states import UNKNOWN
 from tests.unit.catalogue.test_build import RECORDINGS, _build, _documents, _parse
@@ -265,3 +266,17 @@ def test_todays_workouts_list_their_activities_oldest_first() -> None:
     assert today.state == "2"
     assert today.attributes["activities"] == ["walking", "running"]
     assert states["sensor.oura_last_workout_activity"].state == "running"
+
+
+def test_past_days_of_a_statistic_sensor_reach_home_assistants_statistics() -> None:
+    # Deep sleep and steps have no trend chart, only long-term statistics: each recorded
+    # day must still be queued with the value the sensor showed that day.
+    records = {endpoint: _parse(endpoint, _documents(endpoint)) for endpoint in RECORDINGS}
+    daily = daily_values(records, today=date(2024, 11, 12), tz=CET)
+    queued = queue_new_days({}, "oura", daily, date(2024, 11, 13))
+
+    deep = queued["sensor.oura_deep_sleep_duration"].pending
+    assert deep["2024-10-10"] == 0.85  # 3060 s
+    assert deep["2024-11-02"] == 1.23  # 4410 s
+    # Daily totals are imported from the same per-day values (history import).
+    assert daily["steps"] == {"2024-11-11": 15185.0}
