@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, overload
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # nothing assigns to one; frozen only guards  # pragma: no mutate
 class Moment:
     """The caller's notion of now: ``today`` is the local day in Home Assistant's zone."""
 
@@ -23,7 +23,7 @@ class Moment:
     now: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # nothing assigns to one; frozen only guards  # pragma: no mutate
 class Selection:
     day: date | None
     records: tuple[Any, ...]
@@ -76,8 +76,13 @@ def main_sleep(records: Sequence[Any], moment: Moment) -> Selection | None:
     long_sleeps = [r for d, r in dated if d == day and getattr(r, "type", None) == "long_sleep"]
     if not long_sleeps:
         return Selection(day, ())
-    longest = max(long_sleeps, key=lambda r: r.time_in_bed or 0)
+    longest = max(long_sleeps, key=_time_in_bed)
     return Selection(day, (longest,))
+
+
+def _time_in_bed(sleep: Any) -> int:
+    """Seconds in bed; a period without the number ranks below any real night."""
+    return sleep.time_in_bed or 0  # 0 or 1 ranks the same  # pragma: no mutate
 
 
 def todays(records: Sequence[Any], moment: Moment) -> Selection:
@@ -249,18 +254,24 @@ def minutes_of_type(session_type: str) -> Value:
     return value
 
 
+def _mean(beats: Sequence[float]) -> float:
+    return round(sum(beats) / len(beats), 1)
+
+
+_BPM_STATISTICS: dict[str, Callable[[Sequence[float]], float]] = {
+    "min": min,
+    "max": max,
+    "mean": _mean,
+}
+
+
 def bpm_statistic(kind: str) -> Value:
     """``min``, ``max`` or ``mean`` of the selected heart-rate rows."""
+    statistic = _BPM_STATISTICS[kind]  # a misspelt kind fails at import, not as another one
 
     def value(selection: Selection) -> float | None:
         beats: list[float] = [row.bpm for row in selection.records if row.bpm is not None]
-        if not beats:
-            return None
-        if kind == "min":
-            return min(beats)
-        if kind == "max":
-            return max(beats)
-        return round(sum(beats) / len(beats), 1)
+        return statistic(beats) if beats else None
 
     return value
 

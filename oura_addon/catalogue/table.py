@@ -23,7 +23,7 @@ ENUM = "enum"
 DIAGNOSTIC = "diagnostic"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # nothing assigns to one; frozen only guards  # pragma: no mutate
 class PanelPlace:
     """Where the panel shows a sensor besides its entity row: a label and a position."""
 
@@ -31,7 +31,7 @@ class PanelPlace:
     position: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # nothing assigns to one; frozen only guards  # pragma: no mutate
 class SensorDescription:
     key: str  # entity id suffix: sensor.<prefix>_<key>; a public interface, never rename
     name: str
@@ -41,7 +41,7 @@ class SensorDescription:
     unit: str | None = None
     device_class: str | None = None
     state_class: str | None = None
-    icon: str = "mdi:ring"
+    icon: str = "mdi:ring"  # every entry names its own icon  # pragma: no mutate
     domain: str = "sensor"
     options: tuple[str, ...] = ()
     entity_category: str | None = None
@@ -98,7 +98,7 @@ def _duration(
     *,
     selector: d.Selector = d.latest_day,
     state_class: str = MEASUREMENT,
-    icon: str = "mdi:timer-outline",
+    icon: str,
     **flags: Any,
 ) -> SensorDescription:
     flags.setdefault("statistic", True)  # every one is a day's (or night's) duration
@@ -240,8 +240,7 @@ _bedtime_advice = d.fields("status", "recommendation")
 SENSORS: tuple[SensorDescription, ...] = (
     # --- sleep (daily_sleep) ---
     _score("daily_sleep", "sleep_score", "Sleep score", "mdi:sleep",
-           trend=PanelPlace(_l("Sleep score"), 1), headline=PanelPlace(_l("Sleep score"), 1),
-           statistic=True),
+           trend=PanelPlace(_l("Sleep score"), 1), headline=PanelPlace(_l("Sleep score"), 1)),
     *(_contributor("daily_sleep", "sleep", c, n) for c, n in _sleep_contributors),
     # --- sleep (the night's long_sleep period) ---
     _duration("sleep", "total_sleep_duration", "Total sleep", "total_sleep_duration", "h",
@@ -280,7 +279,7 @@ SENSORS: tuple[SensorDescription, ...] = (
     # --- readiness ---
     _score("daily_readiness", "readiness_score", "Readiness score", "mdi:gauge",
            trend=PanelPlace(_l("Readiness score"), 2),
-           headline=PanelPlace(_l("Readiness score"), 2), statistic=True),
+           headline=PanelPlace(_l("Readiness score"), 2)),
     *(_contributor("daily_readiness", "readiness", c, n) for c, n in _readiness_contributors),
     # A deviation is a difference of temperatures, not a temperature: no device class.
     SensorDescription("temperature_deviation", "Temperature deviation", "daily_readiness",
@@ -292,8 +291,8 @@ SENSORS: tuple[SensorDescription, ...] = (
                       statistic=True),
     # --- activity ---
     _score("daily_activity", "activity_score", "Activity score", "mdi:run",
-           trend=PanelPlace(_l("Activity score"), 3), headline=PanelPlace(_l("Activity score"), 3),
-           statistic=True),
+           trend=PanelPlace(_l("Activity score"), 3),
+           headline=PanelPlace(_l("Activity score"), 3)),
     *(_contributor("daily_activity", "activity", c, n) for c, n in _activity_contributors),
     _daily_total("steps", "Steps", "steps", "mdi:walk", headline=PanelPlace(_l("Steps"), 7)),
     _daily_total("active_calories", "Active calories", "kcal", "mdi:fire"),
@@ -338,8 +337,7 @@ SENSORS: tuple[SensorDescription, ...] = (
                       state_class=MEASUREMENT, icon="mdi:heart-plus"),
     # --- SpO2, stress, resilience, heart health ---
     SensorDescription("spo2_average", "SpO2 average", "daily_spo2", d.latest_day,
-                      lambda s: None if s.record is None or s.record.average is None
-                      else round(s.record.average, 1),
+                      d.rounded("average", 1),
                       unit="%", state_class=MEASUREMENT, icon="mdi:water-percent",
                       statistic=True),
     SensorDescription("breathing_disturbance_index", "Breathing disturbance index",
