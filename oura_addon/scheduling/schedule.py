@@ -85,7 +85,7 @@ EVENT_GAP = 2 * HOUR
 DEFAULT_WINDOW = (5 * 60, 11 * 60)  # minutes after local midnight: 05:00-11:00
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # nothing assigns to it  # pragma: no mutate
 class Policy:
     """The rhythm of each group, in seconds. ``poll_interval`` is the longest wait for data
     that changes often (daytime data while awake, the night's data while awaited)."""
@@ -101,7 +101,7 @@ class Policy:
         return max(self.poll_interval, self.asleep_interval)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # nothing assigns to it  # pragma: no mutate
 class ArrivalWindow:
     """When the night's data usually arrives, in minutes after local midnight."""
 
@@ -115,15 +115,12 @@ class ArrivalWindow:
     def start_on(self, day: date, tz: tzinfo | None) -> datetime:
         return _at_minute(day, self.start, tz)
 
-    def end_on(self, day: date, tz: tzinfo | None) -> datetime:
-        return _at_minute(day, self.end, tz)
-
     def label(self) -> str:
         # As the reader's locale writes times, like the sentence's other times.
         return _l("%(start)s-%(end)s", start=_clock_label(self.start), end=_clock_label(self.end))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # changed only by replace()  # pragma: no mutate
 class ScheduleState:
     """What the schedule knows about one account.
 
@@ -147,7 +144,7 @@ class ScheduleState:
     polled_found: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # nothing assigns to it  # pragma: no mutate
 class Due:
     """When an endpoint (or a group) is next fetched, and why (``reason`` is a code)."""
 
@@ -166,8 +163,11 @@ def _at_minute(day: date, minute: int, tz: tzinfo | None) -> datetime:
     return datetime.combine(day, time(min(minute, 1439) // 60, min(minute, 1439) % 60), tzinfo=tz)
 
 
+_LABEL_DAY = date(2000, 1, 1)  # any day: only the clock is shown  # pragma: no mutate
+
+
 def _clock_label(minute: int) -> Time:
-    return Time(datetime(2000, 1, 1, minute // 60 % 24, minute % 60))
+    return Time(datetime.combine(_LABEL_DAY, time(minute // 60 % 24, minute % 60)))
 
 
 def _quantile(ordered: Sequence[int], q: float) -> int:

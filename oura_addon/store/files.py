@@ -29,8 +29,9 @@ GENERATION_KEY = "generation"
 # No document the add-on writes comes near these; a file beyond them is not its own.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_JSON_DEPTH = 32
+READ_CHUNK = 1 << 20  # any size reads the same bytes  # pragma: no mutate
 
-T = TypeVar("T")
+T = TypeVar("T")  # the name only shows in type errors  # pragma: no mutate
 
 
 class CorruptFileError(ValueError):
@@ -128,7 +129,7 @@ def read_document_text(path: Path, *, limit: int = MAX_FILE_BYTES) -> str:
             raise UnusableFile(path, _l("it is larger than %(limit)s bytes", limit=Number(limit)))
         data = b""
         while len(data) <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - len(data)))
+            chunk = os.read(fd, min(READ_CHUNK, limit + 1 - len(data)))
             if not chunk:
                 break
             data += chunk
@@ -249,7 +250,7 @@ def _encode(value: Any) -> bytes:
     return json.dumps(value, indent=2, sort_keys=True).encode("utf-8")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # nothing assigns to it  # pragma: no mutate
 class Versioned(Generic[T]):
     """The newest complete copy of a document, where it came from, and what was skipped."""
 
@@ -257,7 +258,7 @@ class Versioned(Generic[T]):
     generation: int
     source: Path
     problems: tuple[str, ...] = ()
-    temps: tuple[Path, ...] = field(default=(), repr=False)
+    temps: tuple[Path, ...] = field(default=(), repr=False)  # debug only  # pragma: no mutate
 
     @property
     def source_label(self) -> str:
