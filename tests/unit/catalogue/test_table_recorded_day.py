@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from oura_addon.catalogue import SENSORS, daily_values
+from oura_addon.homeassistant.discovery import METADATA_ATTRIBUTES
 from oura_addon.homeassistant.statistics import queue_new_days
 from oura_addon.oura import models
 from oura_addon.states import UNKNOWN
@@ -173,15 +174,6 @@ EXPECTED_EXTRAS = {
     "ring_battery_level": {},
 }  # fmt: skip
 
-METADATA = {
-    "friendly_name",
-    "icon",
-    "attribution",
-    "unit_of_measurement",
-    "device_class",
-    "state_class",
-    "options",
-}
 CET = timezone(timedelta(hours=1))
 
 
@@ -192,7 +184,7 @@ def evening() -> dict[str, tuple[str, dict]]:
     published = {}
     for description in SENSORS:
         state = states[description.entity_id("oura")]
-        extras = {k: v for k, v in state.attributes.items() if k not in METADATA}
+        extras = {k: v for k, v in state.attributes.items() if k not in METADATA_ATTRIBUTES}
         published[description.key] = (state.state, extras)
     return published
 
